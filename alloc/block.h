@@ -1,0 +1,161 @@
+/*
+ * Private to alloc/: the block layout, the control structure and the accessors that name every
+ * piece of pointer arithmetic. Users include listheap.h only.
+ *
+ * BLOCK LAYOUT (W = sizeof(size_t); every block size is a multiple of 8 and >= 4*W)
+ *
+ *   used:  | size|P|U |  payload (size - W bytes) ...................................... |
+ *   free:  | size|P|0 | next | prev |  ... (stale bytes) ...                   | size    |
+ *          ^ block     ^ payload: aligned to 8                                  ^ boundary tag
+ *
+ *   The header word holds the block size with two flag bits in its low bits:
+ *     U (bit 0)  this block is allocated;
+ *     P (bit 1)  the block just before this one is free, so the word just before this header
+ *                is that block's boundary tag (its size). Used blocks carry no tag: their last
+ *                word is payload. That is what keeps the overhead at one word.
+ *
+ * REGION LAYOUT
+ *
+ *   | pad | block | block | ... | block | end |
+ *         ^ first                        ^ end marker: one header word, size 0, U set
+ *
+ *   `pad` (0..7 bytes) trims the start so that payloads are 8-aligned. The first block never has
+ *   P set (nothing precedes it); the end marker is a permanently used zero-size block, so a
+ *   block's successor always exists and coalescing never tests region bounds (FreeRTOS heap_4's
+ *   pxEnd and Zephyr's end chunk use the same trick).
+ *
+ * FREE LISTS
+ *
+ *   Free blocks are kept in doubly linked, NULL-terminated lists, one per size class. Blocks
+ *   below LISTHEAP_EXACT_LIMIT have one class per 8 bytes (exact sizes); above, each power of
+ *   two is split into 2^LISTHEAP_SUBCLASS_BITS classes (the two-level mapping of TLSF, Masmano
+ *   et al. 2004, flattened into one index). Bit c of the bitmap is set iff list c is non-empty;
+ *   bit w of `summary` is set iff bitmap word w is non-zero.
+ *
+ * INVARIANTS (verified by listheap_check)
+ *   I1  blocks tile each region exactly from `first` to the end marker; every size is a multiple
+ *       of 8 and >= LISTHEAP_MIN_BLOCK; the end marker reads size 0, U set.
+ *   I2  a free block's boundary tag equals its size.
+ *   I3  a block's P flag is set iff the previous block in the region is free; the first block's P
+ *       flag is clear.
+ *   I4  no two free blocks are adjacent (free always coalesces).
+ *   I5  every free block is on exactly the list of its size class, with consistent next/prev
+ *       links, and every listed block is free and inside a region.
+ *   I6  bitmap and summary mirror which lists are non-empty.
+ *   I7  used_bytes + free_bytes == total_bytes, and free_blocks / live_blocks match the walk.
+ */
+#ifndef LISTHEAP_BLOCK_H
+#define LISTHEAP_BLOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "listheap.h"
+
+#define WORD ((size_t)sizeof(size_t))
+#define ALIGN ((size_t)LISTHEAP_ALIGNMENT)
+#define MIN_BLOCK ((size_t)LISTHEAP_MIN_BLOCK)
+
+#define FLAG_USED ((size_t)1)
+#define FLAG_PREV_FREE ((size_t)2)
+#define FLAG_MASK ((size_t)7)
+
+/* Size classes. */
+#define SUBCLASS_COUNT (1u << LISTHEAP_SUBCLASS_BITS)
+#define EXACT_CLASSES ((unsigned)((LISTHEAP_EXACT_LIMIT - LISTHEAP_MIN_BLOCK) / LISTHEAP_ALIGNMENT))
+#define EXACT_LIMIT_LOG2 (log2_of_power(LISTHEAP_EXACT_LIMIT))
+#define log2_of_power(x)                                                                        \
+    ((x) == 64 ? 6u : (x) == 128 ? 7u : (x) == 256 ? 8u : (x) == 512 ? 9u : (x) == 1024 ? 10u : 0u)
+#define CLASS_COUNT                                                                             \
+    (EXACT_CLASSES + (LISTHEAP_CLASS_LOG2_MAX - EXACT_LIMIT_LOG2 + 1) * SUBCLASS_COUNT)
+#define BITMAP_WORDS ((CLASS_COUNT + 31u) / 32u)
+
+_Static_assert((LISTHEAP_ALIGNMENT & (LISTHEAP_ALIGNMENT - 1)) == 0, "alignment: power of two");
+_Static_assert(LISTHEAP_ALIGNMENT % sizeof(size_t) == 0, "header word keeps payload alignment");
+_Static_assert(LISTHEAP_MIN_BLOCK % LISTHEAP_ALIGNMENT == 0, "min block is a multiple of 8");
+_Static_assert(LISTHEAP_MIN_BLOCK >= 2 * sizeof(size_t) + 2 * sizeof(void *),
+               "a free block holds header, next, prev and boundary tag");
+_Static_assert(EXACT_LIMIT_LOG2 > 0, "LISTHEAP_EXACT_LIMIT must be 64, 128, 256, 512 or 1024");
+_Static_assert(LISTHEAP_EXACT_LIMIT > LISTHEAP_MIN_BLOCK, "exact classes exist");
+_Static_assert(LISTHEAP_SUBCLASS_BITS >= 1 && LISTHEAP_SUBCLASS_BITS <= 4, "1..4 subclass bits");
+_Static_assert((LISTHEAP_EXACT_LIMIT >> LISTHEAP_SUBCLASS_BITS) >= LISTHEAP_ALIGNMENT,
+               "a subclass spans at least one alignment step");
+_Static_assert(LISTHEAP_CLASS_LOG2_MAX > (int)EXACT_LIMIT_LOG2 &&
+                   LISTHEAP_CLASS_LOG2_MAX < (int)(8 * sizeof(size_t)),
+               "class range");
+_Static_assert(BITMAP_WORDS <= 32, "the summary word indexes at most 32 bitmap words");
+_Static_assert(LISTHEAP_MAX_REGIONS >= 1, "at least one region");
+
+struct free_block {
+    size_t header;
+    struct free_block *next;
+    struct free_block *prev;
+};
+
+struct region {
+    unsigned char *first; /* first block */
+    unsigned char *end;   /* end marker */
+};
+
+struct heap {
+    struct free_block *lists[CLASS_COUNT];
+    uint32_t bitmap[BITMAP_WORDS];
+    uint32_t summary;
+    unsigned region_count;
+    struct region regions[LISTHEAP_MAX_REGIONS];
+    unsigned char *lo, *hi; /* lowest first block, highest end marker: bounds free-list links */
+    size_t total_bytes;
+    size_t used_bytes;
+    size_t peak_used_bytes;
+    size_t free_blocks;
+    size_t live_blocks;
+    size_t allocations;
+    size_t frees;
+    size_t failures;
+    size_t faults;
+};
+
+/* The one heap; defined in listheap.c, read by check.c. */
+extern struct heap listheap_heap_;
+
+/* Accessors: every cast and every piece of header arithmetic lives here. */
+static inline size_t *header_of(unsigned char *block) {
+    return (size_t *)(void *)block;
+}
+static inline size_t block_size(unsigned char *block) {
+    return *header_of(block) & ~FLAG_MASK;
+}
+static inline int block_is_used(unsigned char *block) {
+    return (*header_of(block) & FLAG_USED) != 0;
+}
+static inline int block_prev_is_free(unsigned char *block) {
+    return (*header_of(block) & FLAG_PREV_FREE) != 0;
+}
+static inline unsigned char *block_next(unsigned char *block) {
+    return block + block_size(block);
+}
+/* The boundary tag of the block that ends where `block` begins. */
+static inline size_t prev_tag(const unsigned char *block) {
+    return *(const size_t *)(const void *)(block - WORD);
+}
+static inline unsigned char *block_from_payload(const void *payload) {
+    return (unsigned char *)(uintptr_t)payload - WORD;
+}
+static inline void *payload_of(unsigned char *block) {
+    return block + WORD;
+}
+static inline struct free_block *as_free(unsigned char *block) {
+    return (struct free_block *)(void *)block;
+}
+static inline unsigned char *as_bytes(struct free_block *fb) {
+    return (unsigned char *)fb;
+}
+
+/* Size-class mapping shared by the allocator and the checker. */
+unsigned listheap_class_of_(size_t block_bytes);
+
+static inline int region_contains(const struct region *r, const unsigned char *p) {
+    return p >= r->first && p < r->end;
+}
+
+#endif /* LISTHEAP_BLOCK_H */

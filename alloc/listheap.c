@@ -1,0 +1,626 @@
+/*
+ * listheap core: regions, size-class free lists, split, coalesce, malloc/free/realloc/memalign.
+ *
+ * The block layout, region layout and invariants are drawn in block.h; docs/design.md has the
+ * split and coalesce cases as pictures and the derivation of the bounds in listheap.h.
+ *
+ * Shape of every public call:  LOCK -> *_locked() (no errno, no hooks) -> UNLOCK -> report:
+ * hooks run and errno is set only after the lock is released, and copying or zeroing user data
+ * (realloc's move, calloc) happens outside the lock too.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "block.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WEAK __attribute__((weak))
+#else
+#define WEAK
+#endif
+
+struct heap listheap_heap_;
+#define heap listheap_heap_
+
+/* What a locked operation tells its public wrapper to report once the lock is released. */
+struct outcome {
+    enum listheap_fault fault; /* 0: none */
+    const void *fault_ptr;
+    int error;                 /* errno value to set, 0: none */
+    size_t oom_request;        /* valid when error == ENOMEM */
+};
+
+/* ---------------------------------------------------------------- size arithmetic */
+
+static size_t align_up(size_t n, size_t a) {
+    return (n + a - 1) & ~(a - 1);
+}
+
+/* Block bytes for an n-byte request, or 0 if n + header overflows. */
+static size_t block_bytes_for(size_t n) {
+    if (n > SIZE_MAX - WORD - (ALIGN - 1))
+        return 0;
+    size_t need = align_up(n + WORD, ALIGN);
+    return need < MIN_BLOCK ? MIN_BLOCK : need;
+}
+
+static int size_mul_overflows(size_t a, size_t b, size_t *product) {
+    if (a != 0 && b > SIZE_MAX / a)
+        return 1;
+    *product = a * b;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- bit tricks */
+
+static unsigned lowest_bit(uint32_t x) { /* x != 0 */
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctz(x);
+#else
+    unsigned n = 0;
+    while (!(x & 1u)) {
+        x >>= 1;
+        n++;
+    }
+    return n;
+#endif
+}
+
+static unsigned highest_bit(size_t x) { /* x != 0 */
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)(8 * sizeof(unsigned long long)) - 1u -
+           (unsigned)__builtin_clzll((unsigned long long)x);
+#else
+    unsigned n = 0;
+    while (x >>= 1)
+        n++;
+    return n;
+#endif
+}
+
+/* ---------------------------------------------------------------- size classes */
+
+unsigned listheap_class_of_(size_t bytes) {
+    if (bytes < LISTHEAP_EXACT_LIMIT)
+        return (unsigned)((bytes - MIN_BLOCK) / ALIGN);
+    unsigned log2 = highest_bit(bytes);
+    if (log2 > LISTHEAP_CLASS_LOG2_MAX)
+        return CLASS_COUNT - 1u;
+    unsigned sub = (unsigned)(bytes >> (log2 - LISTHEAP_SUBCLASS_BITS)) & (SUBCLASS_COUNT - 1u);
+    return EXACT_CLASSES + (log2 - EXACT_LIMIT_LOG2) * SUBCLASS_COUNT + sub;
+}
+
+static void bitmap_set(unsigned c) {
+    heap.bitmap[c / 32u] |= (uint32_t)1 << (c % 32u);
+    heap.summary |= (uint32_t)1 << (c / 32u);
+}
+
+static void bitmap_clear(unsigned c) {
+    unsigned w = c / 32u;
+    heap.bitmap[w] &= ~((uint32_t)1 << (c % 32u));
+    if (heap.bitmap[w] == 0)
+        heap.summary &= ~((uint32_t)1 << w);
+}
+
+/* Lowest non-empty class >= c, or CLASS_COUNT: two bit scans, no loop. */
+static unsigned first_class_from(unsigned c) {
+    if (c >= CLASS_COUNT)
+        return CLASS_COUNT;
+    unsigned w = c / 32u;
+    uint32_t here = heap.bitmap[w] & (~(uint32_t)0 << (c % 32u));
+    if (here)
+        return w * 32u + lowest_bit(here);
+    uint32_t later = (w + 1u < 32u) ? heap.summary & (~(uint32_t)0 << (w + 1u)) : 0;
+    if (!later)
+        return CLASS_COUNT;
+    w = lowest_bit(later);
+    return w * 32u + lowest_bit(heap.bitmap[w]);
+}
+
+/* ---------------------------------------------------------------- free lists */
+
+static int in_heap_span(const void *p) {
+    const unsigned char *b = p;
+    return ((uintptr_t)b + WORD) % ALIGN == 0 && b >= heap.lo && b < heap.hi;
+}
+
+/* A free block's neighbours on its list point back at it (checked before every unlink, so a
+ * damaged link is reported instead of being followed into an arbitrary write). */
+static int links_intact(struct free_block *fb) {
+    struct free_block *next = fb->next, *prev = fb->prev;
+    if (next && (!in_heap_span(next) || next->prev != fb))
+        return 0;
+    if (prev)
+        return in_heap_span(prev) && prev->next == fb;
+    return heap.lists[listheap_class_of_(block_size(as_bytes(fb)))] == fb;
+}
+
+static void list_insert(unsigned char *block) {
+    struct free_block *fb = as_free(block);
+    unsigned c = listheap_class_of_(block_size(block));
+    struct free_block *head = heap.lists[c];
+    fb->prev = NULL;
+    fb->next = head;
+    if (head)
+        head->prev = fb;
+    else
+        bitmap_set(c);
+    heap.lists[c] = fb;
+    heap.free_blocks++;
+}
+
+static void list_remove(unsigned char *block) {
+    struct free_block *fb = as_free(block);
+    if (fb->next)
+        fb->next->prev = fb->prev;
+    if (fb->prev) {
+        fb->prev->next = fb->next;
+    } else {
+        unsigned c = listheap_class_of_(block_size(block));
+        heap.lists[c] = fb->next;
+        if (!fb->next)
+            bitmap_clear(c);
+    }
+    heap.free_blocks--;
+}
+
+/* ---------------------------------------------------------------- block writes */
+
+static void set_prev_free_flag(unsigned char *block, int prev_free) {
+    if (prev_free)
+        *header_of(block) |= FLAG_PREV_FREE;
+    else
+        *header_of(block) &= ~FLAG_PREV_FREE;
+}
+
+/* Make [block, block+size) a free block (header, tag, successor's P flag) and list it.
+ * Its predecessor is allocated (I4), so its own P flag is clear. */
+static void make_free(unsigned char *block, size_t size) {
+    *header_of(block) = size;
+    *(size_t *)(void *)(block + size - WORD) = size;
+    set_prev_free_flag(block + size, 1);
+    list_insert(block);
+}
+
+static void make_used(unsigned char *block, size_t size, size_t prev_free_flag) {
+    *header_of(block) = size | FLAG_USED | prev_free_flag;
+    heap.used_bytes += size;
+    if (heap.used_bytes > heap.peak_used_bytes)
+        heap.peak_used_bytes = heap.used_bytes;
+}
+
+/* Allocate `need` bytes at the start of the unlisted free span [block, block+have); the rest
+ * becomes a free block when it can hold one, else stays in the allocation. */
+static void carve(unsigned char *block, size_t have, size_t need, size_t prev_free_flag) {
+    if (have - need >= MIN_BLOCK) {
+        make_used(block, need, prev_free_flag);
+        make_free(block + need, have - need);
+    } else {
+        make_used(block, have, prev_free_flag);
+        set_prev_free_flag(block + have, 0);
+    }
+}
+
+/* ---------------------------------------------------------------- regions */
+
+extern unsigned char __heap_start[] WEAK;
+extern unsigned char __heap_end[] WEAK;
+
+/* Trim [start, start+size) to a block span; 0 or a listheap_status. */
+static int region_layout(void *start, size_t size, struct region *out) {
+    if (!start)
+        return LISTHEAP_E_NULL;
+    uintptr_t lo = (uintptr_t)start;
+    if (size > UINTPTR_MAX - lo)
+        return LISTHEAP_E_WRAP;
+    uintptr_t limit = lo + size;
+    uintptr_t first = ((lo + WORD + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1)) - WORD;
+    uintptr_t end = (limit & ~(uintptr_t)(ALIGN - 1)) - WORD;
+    if (first > limit || end < first || end - first < MIN_BLOCK || end + WORD > limit)
+        return LISTHEAP_E_TOO_SMALL;
+    out->first = (unsigned char *)first;
+    out->end = (unsigned char *)end;
+    return LISTHEAP_OK;
+}
+
+static int regions_overlap(const struct region *a, const struct region *b) {
+    return a->first < b->end + WORD && b->first < a->end + WORD;
+}
+
+static int region_add_locked(void *start, size_t size) {
+    struct region r;
+    int status = region_layout(start, size, &r);
+    if (status != LISTHEAP_OK)
+        return status;
+    for (unsigned i = 0; i < heap.region_count; i++)
+        if (regions_overlap(&r, &heap.regions[i]))
+            return LISTHEAP_E_OVERLAP;
+    if (heap.region_count == LISTHEAP_MAX_REGIONS)
+        return LISTHEAP_E_FULL;
+    size_t span = (size_t)(r.end - r.first);
+    *header_of(r.end) = FLAG_USED; /* end marker: size 0, permanently used */
+    make_free(r.first, span);
+    heap.regions[heap.region_count++] = r;
+    heap.total_bytes += span;
+    if (heap.region_count == 1 || r.first < heap.lo)
+        heap.lo = r.first;
+    if (heap.region_count == 1 || r.end > heap.hi)
+        heap.hi = r.end;
+    return LISTHEAP_OK;
+}
+
+static int init_locked(void *start, size_t size) {
+    struct region r;
+    int status = region_layout(start, size, &r);
+    if (status != LISTHEAP_OK)
+        return status;
+    if (heap.live_blocks != 0)
+        return LISTHEAP_E_BUSY;
+    memset(&heap, 0, sizeof heap);
+    return region_add_locked(start, size);
+}
+
+/* First allocation with no region: take the linker script's heap, if it has one. */
+static void lazy_init_locked(void) {
+    if (heap.region_count != 0)
+        return;
+    uintptr_t start = (uintptr_t)__heap_start, end = (uintptr_t)__heap_end;
+    if (start && end > start)
+        (void)region_add_locked(__heap_start, (size_t)(end - start));
+}
+
+/* ---------------------------------------------------------------- pointer validation */
+
+static const struct region *region_holding(const unsigned char *block) {
+    for (unsigned i = 0; i < heap.region_count; i++)
+        if (region_contains(&heap.regions[i], block))
+            return &heap.regions[i];
+    return NULL;
+}
+
+/* The header a successor or end marker must carry next to an allocated block. */
+static int successor_consistent(const struct region *r, unsigned char *next) {
+    if (block_prev_is_free(next))
+        return 0;
+    if (next == r->end)
+        return (*header_of(next) & ~FLAG_PREV_FREE) == FLAG_USED;
+    size_t s = block_size(next);
+    return s >= MIN_BLOCK && s <= (size_t)(r->end - next);
+}
+
+/* The predecessor named by a set P flag must be a free block whose tag matches. */
+static int predecessor_consistent(const struct region *r, unsigned char *block) {
+    size_t tag = prev_tag(block);
+    if (tag < MIN_BLOCK || tag % ALIGN || tag > (size_t)(block - r->first))
+        return 0;
+    unsigned char *prev = block - tag;
+    return !block_is_used(prev) && block_size(prev) == tag && links_intact(as_free(prev));
+}
+
+/* Cheap O(regions) check that ptr is a live block; on failure fills o and returns NULL. */
+static unsigned char *live_block_of(const void *ptr, struct outcome *o) {
+    unsigned char *block = block_from_payload(ptr);
+    const struct region *r = region_holding(block);
+    enum listheap_fault fault = 0;
+    if (!r)
+        fault = LISTHEAP_FAULT_FOREIGN;
+    else if (((uintptr_t)ptr) % ALIGN)
+        fault = LISTHEAP_FAULT_MISALIGNED;
+    else if (!block_is_used(block))
+        fault = LISTHEAP_FAULT_NOT_LIVE;
+    else {
+        size_t s = block_size(block);
+        if (s < MIN_BLOCK || s > (size_t)(r->end - block) ||
+            !successor_consistent(r, block + s) ||
+            (block_prev_is_free(block) && !predecessor_consistent(r, block)))
+            fault = LISTHEAP_FAULT_BAD_HEADER;
+        else if (!block_is_used(block + s) && !links_intact(as_free(block + s)))
+            fault = LISTHEAP_FAULT_BAD_LINK;
+    }
+    if (fault) {
+        o->fault = fault;
+        o->fault_ptr = ptr;
+        heap.faults++;
+        return NULL;
+    }
+    return block;
+}
+
+/* ---------------------------------------------------------------- allocation */
+
+/* A listed free block of at least `need` bytes, or NULL: the head of need's own class if it is
+ * big enough, else the head of the next non-empty class (every block there is big enough). */
+static unsigned char *find_free(size_t need) {
+    unsigned c = listheap_class_of_(need);
+    struct free_block *head = heap.lists[c];
+    if (head && block_size(as_bytes(head)) >= need)
+        return as_bytes(head);
+    unsigned above = first_class_from(c + 1u);
+    return above < CLASS_COUNT ? as_bytes(heap.lists[above]) : NULL;
+}
+
+static unsigned char *take_free(unsigned char *block, struct outcome *o) {
+    if (!links_intact(as_free(block))) {
+        o->fault = LISTHEAP_FAULT_BAD_LINK;
+        o->fault_ptr = block;
+        heap.faults++;
+        return NULL;
+    }
+    list_remove(block);
+    return block;
+}
+
+static void note_failure(size_t request, int error, struct outcome *o) {
+    o->error = error;
+    o->oom_request = request;
+    heap.failures++;
+}
+
+static void *malloc_locked(size_t n, struct outcome *o) {
+    lazy_init_locked();
+    size_t need = block_bytes_for(n);
+    unsigned char *block = need ? find_free(need) : NULL;
+    if (!block) {
+        note_failure(n, ENOMEM, o);
+        return NULL;
+    }
+    if (!take_free(block, o)) {
+        note_failure(n, ENOMEM, o);
+        return NULL;
+    }
+    carve(block, block_size(block), need, 0);
+    heap.live_blocks++;
+    heap.allocations++;
+    return payload_of(block);
+}
+
+static void free_block_locked(unsigned char *block) {
+    size_t size = block_size(block);
+    heap.used_bytes -= size;
+    heap.live_blocks--;
+    heap.frees++;
+    unsigned char *next = block + size;
+    if (!block_is_used(next)) {
+        list_remove(next);
+        size += block_size(next);
+    }
+    if (block_prev_is_free(block)) {
+        size_t before = prev_tag(block);
+        block -= before;
+        list_remove(block);
+        size += before;
+    }
+    make_free(block, size);
+}
+
+static void free_locked(void *ptr, struct outcome *o) {
+    if (!ptr)
+        return;
+    unsigned char *block = live_block_of(ptr, o);
+    if (block)
+        free_block_locked(block);
+}
+
+/* Payload offset from `block` at which an `align`-aligned payload can start with a leading
+ * fragment of 0 or >= MIN_BLOCK bytes. */
+static size_t aligned_gap(unsigned char *block, size_t align) {
+    uintptr_t payload = (uintptr_t)payload_of(block);
+    if (payload % align == 0)
+        return 0;
+    uintptr_t want = (payload + MIN_BLOCK + align - 1) & ~(uintptr_t)(align - 1);
+    return (size_t)(want - payload);
+}
+
+static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
+    if (align == 0 || (align & (align - 1))) {
+        o->error = EINVAL;
+        return NULL;
+    }
+    if (align <= ALIGN)
+        return malloc_locked(n, o);
+    lazy_init_locked();
+    if (align > (size_t)(heap.hi - heap.lo)) {
+        note_failure(n, ENOMEM, o);
+        return NULL;
+    }
+    size_t need = block_bytes_for(n);
+    size_t slack = MIN_BLOCK + align - ALIGN;
+    unsigned char *block = need ? find_free(need) : NULL;
+    if (!block || block_size(block) < need + aligned_gap(block, align))
+        block = (need && need <= SIZE_MAX - slack) ? find_free(need + slack) : NULL;
+    if (!block) {
+        note_failure(n, ENOMEM, o);
+        return NULL;
+    }
+    if (!take_free(block, o)) {
+        note_failure(n, ENOMEM, o);
+        return NULL;
+    }
+    size_t have = block_size(block), gap = aligned_gap(block, align);
+    size_t prev_free = 0;
+    if (gap) {
+        make_free(block, gap);
+        block += gap;
+        have -= gap;
+        prev_free = FLAG_PREV_FREE;
+    }
+    carve(block, have, need, prev_free);
+    heap.live_blocks++;
+    heap.allocations++;
+    return payload_of(block);
+}
+
+/* ---------------------------------------------------------------- realloc */
+
+/* Give back the tail of an allocated block beyond `keep` bytes, merged with a free successor. */
+static void shrink_in_place(unsigned char *block, size_t keep) {
+    size_t size = block_size(block);
+    unsigned char *next = block + size;
+    size_t spare = size - keep;
+    if (!block_is_used(next)) {
+        list_remove(next);
+        spare += block_size(next);
+    }
+    if (spare < MIN_BLOCK)
+        return; /* only when the successor is used: nothing to give */
+    *header_of(block) = keep | (*header_of(block) & FLAG_MASK);
+    heap.used_bytes -= size - keep;
+    make_free(block + keep, spare);
+}
+
+/* Extend an allocated block into a free successor; 0 if that is not enough. */
+static int grow_in_place(unsigned char *block, size_t need) {
+    size_t size = block_size(block);
+    unsigned char *next = block + size;
+    if (block_is_used(next) || size + block_size(next) < need)
+        return 0;
+    size_t have = size + block_size(next);
+    list_remove(next);
+    size_t prev_free = *header_of(block) & FLAG_PREV_FREE;
+    heap.used_bytes -= size;
+    carve(block, have, need, prev_free);
+    return 1;
+}
+
+/* In-place realloc of a validated block: the new payload, or NULL when it must move. */
+static void *resize_in_place(unsigned char *block, size_t need) {
+    if (need <= block_size(block)) {
+        shrink_in_place(block, need);
+        return payload_of(block);
+    }
+    return grow_in_place(block, need) ? payload_of(block) : NULL;
+}
+
+/* ---------------------------------------------------------------- public API */
+
+static void report(const struct outcome *o) {
+    if (o->fault)
+        listheap_fault_hook(o->fault, o->fault_ptr);
+    if (o->error) {
+        errno = o->error;
+        if (o->error == ENOMEM)
+            listheap_oom_hook(o->oom_request);
+    }
+}
+
+WEAK void listheap_oom_hook(size_t request) {
+    (void)request;
+}
+
+WEAK void listheap_fault_hook(enum listheap_fault kind, const void *ptr) {
+    (void)kind;
+    (void)ptr;
+}
+
+int listheap_init(void *start, size_t size) {
+    LISTHEAP_LOCK();
+    int status = init_locked(start, size);
+    LISTHEAP_UNLOCK();
+    return status;
+}
+
+int listheap_add_region(void *start, size_t size) {
+    LISTHEAP_LOCK();
+    int status = region_add_locked(start, size);
+    LISTHEAP_UNLOCK();
+    return status;
+}
+
+void *listheap_malloc(size_t size) {
+    struct outcome o = {0};
+    LISTHEAP_LOCK();
+    void *p = malloc_locked(size, &o);
+    LISTHEAP_UNLOCK();
+    report(&o);
+    return p;
+}
+
+void listheap_free(void *ptr) {
+    struct outcome o = {0};
+    LISTHEAP_LOCK();
+    free_locked(ptr, &o);
+    LISTHEAP_UNLOCK();
+    report(&o);
+}
+
+void *listheap_memalign(size_t alignment, size_t size) {
+    struct outcome o = {0};
+    LISTHEAP_LOCK();
+    void *p = memalign_locked(alignment, size, &o);
+    LISTHEAP_UNLOCK();
+    report(&o);
+    return p;
+}
+
+void *listheap_calloc(size_t count, size_t size) {
+    size_t bytes;
+    if (size_mul_overflows(count, size, &bytes)) {
+        struct outcome o = {0};
+        LISTHEAP_LOCK();
+        note_failure(SIZE_MAX, ENOMEM, &o);
+        LISTHEAP_UNLOCK();
+        report(&o);
+        return NULL;
+    }
+    void *p = listheap_malloc(bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+/* Allocate a new block, copy outside the lock, then free the old one. */
+static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n) {
+    void *fresh = listheap_malloc(n);
+    if (!fresh)
+        return NULL;
+    memcpy(fresh, ptr, old_usable < n ? old_usable : n);
+    listheap_free(ptr);
+    return fresh;
+}
+
+void *listheap_realloc(void *ptr, size_t size) {
+    if (!ptr)
+        return listheap_malloc(size);
+    if (size == 0) {
+        listheap_free(ptr);
+        return NULL;
+    }
+    struct outcome o = {0};
+    void *result = NULL;
+    size_t old_usable = 0;
+    size_t need = block_bytes_for(size);
+    LISTHEAP_LOCK();
+    unsigned char *block = live_block_of(ptr, &o);
+    if (block && need) {
+        result = resize_in_place(block, need);
+        old_usable = block_size(block) - WORD;
+    } else if (block) {
+        note_failure(size, ENOMEM, &o);
+    } else {
+        o.error = EINVAL;
+    }
+    LISTHEAP_UNLOCK();
+    report(&o);
+    if (result || !block || !need)
+        return result;
+    return realloc_by_moving(ptr, old_usable, size);
+}
+
+size_t listheap_usable_size(const void *ptr) {
+    if (!ptr)
+        return 0;
+    struct outcome o = {0};
+    LISTHEAP_LOCK();
+    unsigned char *block = live_block_of(ptr, &o);
+    size_t usable = block ? block_size(block) - WORD : 0;
+    LISTHEAP_UNLOCK();
+    report(&o);
+    return usable;
+}
+
+void listheap_reset_peak(void) {
+    LISTHEAP_LOCK();
+    heap.peak_used_bytes = heap.used_bytes;
+    LISTHEAP_UNLOCK();
+}
