@@ -28,10 +28,11 @@ ALLOC_HDR := alloc/listheap.h alloc/config.h alloc/block.h
 SUPPORT_SRC := test/support/shadow.c
 
 # suite name -> its sources besides alloc/
-SUITES := test_core test_lazy
+SUITES := test_core test_check test_lazy
 test_core_SRC := test/host/test_core.c
 test_random_SRC := test/host/test_random.c $(SUPPORT_SRC)
 test_lazy_SRC := test/host/test_lazy.c
+test_check_SRC := test/host/test_check.c
 
 CONFIGS := host64 host32 sanitize
 host64_FLAGS := -m64 -O2
@@ -82,8 +83,8 @@ $(foreach s,$(SUITES),$(eval $(call host_suite,coverage,$(s))))
 coverage: $(foreach s,$(SUITES),$(BUILD)/coverage/$(s))
 	$(Q)rm -f $(BUILD)/coverage/*.gcda
 	$(Q)for s in $(SUITES); do $(BUILD)/coverage/$$s >/dev/null 2>&1 || { echo "$$s failed"; exit 1; }; done
-	$(Q)gcovr --root . --filter alloc/ --txt --txt-metric branch $(BUILD)/coverage
-	$(Q)gcovr --root . --filter alloc/ --txt $(BUILD)/coverage
+	$(Q)gcovr --root . --filter alloc/ --branches $(BUILD)/coverage
+	$(Q)gcovr --root . --filter alloc/ $(BUILD)/coverage
 
 # ---------------------------------------------------------------- lint
 lint: | setup

@@ -115,6 +115,12 @@ struct heap {
     size_t faults;
 };
 
+#if LISTHEAP_MAX_REGIONS == 8 && LISTHEAP_EXACT_LIMIT == 128 && LISTHEAP_SUBCLASS_BITS == 2 &&  \
+    LISTHEAP_CLASS_LOG2_MAX == 20 && UINTPTR_MAX == 0xFFFFFFFFu
+_Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 408,
+               "listheap.h and README state these figures: update them with the layout");
+#endif
+
 /* The one heap; defined in listheap.c, read by check.c. */
 extern struct heap listheap_heap_;
 

@@ -25,9 +25,9 @@
 #define LISTHEAP_SUBCLASS_BITS 2
 #endif
 
-/* Blocks of 2^LISTHEAP_CLASS_LOG2_MAX bytes and more share the last size class. Larger blocks
- * still work; only the fit among several of them is no longer size-ordered. The default covers
- * regions up to 1 MiB exactly (the STM32H750's largest SRAM is 512 KiB). */
+/* Size classes go up to 2^(LISTHEAP_CLASS_LOG2_MAX + 1) bytes; larger blocks share the last
+ * class. They still work; only the fit among several of them is no longer size-ordered. The
+ * default, 20, sizes classes exactly up to 2 MiB (the STM32H750's largest SRAM is 512 KiB). */
 #ifndef LISTHEAP_CLASS_LOG2_MAX
 #define LISTHEAP_CLASS_LOG2_MAX 20
 #endif

@@ -302,6 +302,26 @@ static void test_malloc_largest_free_block_is_guaranteed_to_succeed(void **state
     listheap_free(b);
 }
 
+/* Blocks beyond the class range (2 MiB with the defaults) share the last class and still work. */
+static void test_malloc_serves_blocks_beyond_the_class_range(void **state) {
+    (void)state;
+    static _Alignas(8) unsigned char huge_arena[(size_t)9 << 20];
+    assert_int_equal(listheap_init(huge_arena, sizeof huge_arena), LISTHEAP_OK);
+    void *a = listheap_malloc((size_t)3 << 20), *guard = listheap_malloc(16);
+    void *b = listheap_malloc((size_t)4 << 20);
+    assert_non_null(a);
+    assert_non_null(b);
+    listheap_free(a);
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+    void *c = listheap_malloc((size_t)5 << 19); /* 2.5 MiB: fits in a's old block */
+    assert_ptr_equal(c, a);
+    assert_true(stats().largest_free_block >= ((size_t)1 << 19));
+    listheap_free(c);
+    listheap_free(b);
+    listheap_free(guard);
+    assert_int_equal(stats().free_blocks, 1);
+}
+
 static void test_malloc_failure_calls_oom_hook_then_returns_null(void **state) {
     (void)state;
     size_t n = 0;
@@ -469,6 +489,7 @@ static void test_usable_size_of_invalid_pointer_is_zero(void **state) {
     assert_int_equal(listheap_usable_size(&on_stack), 0);
     assert_int_equal(listheap_usable_size(NULL), 0);
     assert_int_equal(fault_calls, 1);
+    assert_int_equal(listheap_add_region(NULL, 64), LISTHEAP_E_NULL);
 }
 
 static void test_free_detects_damaged_free_list_link_before_following_it(void **state) {
@@ -487,6 +508,48 @@ static void test_free_detects_damaged_free_list_link_before_following_it(void **
     links[0] = saved;
     assert_int_equal(listheap_check(), LISTHEAP_OK);
     listheap_free(a);
+}
+
+static void test_malloc_detects_damaged_link_of_block_it_would_take(void **state) {
+    (void)state;
+    void *a = listheap_malloc(32), *b = listheap_malloc(32), *c = listheap_malloc(32);
+    listheap_free(b); /* alone in its exact class: malloc(32) takes it */
+    void **links = b;
+    void *saved = links[1];
+    links[1] = a; /* b's prev: a live block, whose "next" does not point back */
+    take_snapshot();
+    errno = 0;
+    assert_null(listheap_malloc(32));
+    assert_int_equal(errno, ENOMEM);
+    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_LINK);
+    assert_unchanged_since_snapshot(1, 1);
+    links[1] = saved;
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+    listheap_free(a);
+    listheap_free(c);
+}
+
+static void test_free_detects_header_that_disagrees_with_neighbours(void **state) {
+    (void)state;
+    unsigned char *a = listheap_malloc(32), *b = listheap_malloc(32), *c = listheap_malloc(32);
+    size_t *b_header = (size_t *)(void *)(b - W);
+    size_t saved = *b_header;
+    *b_header = saved | 2u; /* b claims a free predecessor, but a's "tag" is payload */
+    memset(a, 0x11, 32);
+    take_snapshot();
+    listheap_free(b);
+    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_HEADER);
+    assert_unchanged_since_snapshot(0, 1);
+    *b_header = saved;
+    size_t *c_header = (size_t *)(void *)(c - W);
+    saved = *c_header;
+    *c_header = saved | 2u; /* c claims b is free while b is live */
+    listheap_free(b);
+    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_HEADER);
+    *c_header = saved;
+    listheap_free(a);
+    listheap_free(b);
+    listheap_free(c);
 }
 
 /* ------------------------------------------------------------ realloc */
@@ -519,7 +582,8 @@ static void test_realloc_shrinks_in_place_splitting_off_tail(void **state) {
     assert_int_equal(stats().free_blocks, free_before + 1);
     for (int i = 0; i < 50; i++)
         assert_int_equal(p[i], 0x5A);
-    /* shrinking by less than a block keeps the block as it is */
+    /* shrinking by less than a block, next to a used block, keeps the block as it is */
+    listheap_malloc(block_for(200) - block_for(50) - W); /* fills the tail just split off */
     size_t usable = listheap_usable_size(p);
     assert_ptr_equal(listheap_realloc(p, usable - 4), p);
     assert_int_equal(listheap_usable_size(p), usable);
@@ -820,6 +884,7 @@ int main(void) {
         T(test_malloc_never_overlaps_live_blocks),
         T(test_malloc_huge_requests_fail_with_enomem_and_change_nothing),
         T(test_malloc_largest_free_block_is_guaranteed_to_succeed),
+        T(test_malloc_serves_blocks_beyond_the_class_range),
         T(test_malloc_failure_calls_oom_hook_then_returns_null),
         T(test_free_null_does_nothing),
         T(test_free_makes_memory_reusable_at_same_address),
@@ -832,6 +897,8 @@ int main(void) {
         T(test_realloc_of_invalid_pointer_returns_null_with_einval),
         T(test_usable_size_of_invalid_pointer_is_zero),
         T(test_free_detects_damaged_free_list_link_before_following_it),
+        T(test_malloc_detects_damaged_link_of_block_it_would_take),
+        T(test_free_detects_header_that_disagrees_with_neighbours),
         T(test_realloc_null_is_malloc),
         T(test_realloc_zero_frees_and_returns_null),
         T(test_realloc_shrinks_in_place_splitting_off_tail),

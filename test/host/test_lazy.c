@@ -32,9 +32,25 @@ static void test_first_malloc_initialises_heap_from_linker_symbols(void **state)
     listheap_free(p);
 }
 
+/* This program does not replace the hooks: the documented defaults apply. */
+static void test_default_hooks_return_and_the_call_fails_safely(void **state) {
+    (void)state;
+    int on_stack = 0;
+    struct listheap_stats before, after;
+    listheap_get_stats(&before);
+    assert_null(listheap_malloc(SIZE_MAX)); /* default OOM hook returns: NULL */
+    listheap_free(&on_stack);               /* default fault hook returns: nothing freed */
+    listheap_get_stats(&after);
+    assert_int_equal(after.failures, before.failures + 1);
+    assert_int_equal(after.faults, before.faults + 1);
+    assert_int_equal(after.used_bytes, before.used_bytes);
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_malloc_initialises_heap_from_linker_symbols),
+        cmocka_unit_test(test_default_hooks_return_and_the_call_fails_safely),
     };
     return cmocka_run_group_tests_name("listheap lazy default", tests, NULL, NULL);
 }
