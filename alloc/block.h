@@ -50,7 +50,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "entry.h"
 #include "listheap.h"
+#include "lock.h"
 
 #define WORD ((size_t)sizeof(size_t))
 #define ALIGN ((size_t)LISTHEAP_ALIGNMENT)

@@ -152,16 +152,16 @@ static int check_locked(void) {
 }
 
 int listheap_check(void) {
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     int status = check_locked();
-    LISTHEAP_UNLOCK();
+    lock_release(key);
     return status;
 }
 
 /* ---------------------------------------------------------------- walk and statistics */
 
 void listheap_walk(listheap_visitor visit, void *ctx) {
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     for (unsigned i = 0; i < heap.region_count; i++) {
         const struct region *r = &heap.regions[i];
         for (unsigned char *block = r->first; block < r->end; block = block_next(block)) {
@@ -171,7 +171,7 @@ void listheap_walk(listheap_visitor visit, void *ctx) {
             visit(ctx, payload_of(block), s - WORD, block_is_used(block));
         }
     }
-    LISTHEAP_UNLOCK();
+    lock_release(key);
 }
 
 /* The head of the highest non-empty class is what malloc guarantees (see find_free). */
@@ -184,7 +184,7 @@ static size_t largest_guaranteed_request(void) {
 }
 
 void listheap_get_stats(struct listheap_stats *stats) {
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     stats->total_bytes = heap.total_bytes;
     stats->used_bytes = heap.used_bytes;
     stats->free_bytes = heap.total_bytes - heap.used_bytes;
@@ -197,5 +197,5 @@ void listheap_get_stats(struct listheap_stats *stats) {
     stats->failures = heap.failures;
     stats->faults = heap.faults;
     stats->regions = heap.region_count;
-    LISTHEAP_UNLOCK();
+    lock_release(key);
 }

@@ -32,13 +32,27 @@
 #define LISTHEAP_CLASS_LOG2_MAX 20
 #endif
 
-/* Lock taken by every public call. The core ships without one (no-op); the newlib glue and the
- * interrupt-safe option define these. Both must be usable as statements. */
-#ifndef LISTHEAP_LOCK
-#define LISTHEAP_LOCK() ((void)0)
+/* The lock every public call takes (alloc/lock.h implements them; docs/integration.md says
+ * which to choose):
+ *   LISTHEAP_LOCKING_NONE     no lock: single-threaded code, or the caller serialises.
+ *   LISTHEAP_LOCKING_NEWLIB   newlib's __malloc_lock/__malloc_unlock(_REENT), the hooks an RTOS
+ *                             port already implements for newlib's own malloc. Debian's newlib
+ *                             ships them EMPTY: this protects nothing until firmware defines them.
+ *   LISTHEAP_LOCKING_PRIMASK  save PRIMASK, disable interrupts, restore: safe against every
+ *                             interrupt and nesting-safe (Cortex-M only; BASEPRI would leave
+ *                             high-priority interrupts able to enter the heap).
+ *   LISTHEAP_LOCKING_CUSTOM   the application defines listheap_lock_acquire()/_release().
+ * Default: NEWLIB on bare-metal Arm, NONE elsewhere (host tests). */
+#define LISTHEAP_LOCKING_NONE 0
+#define LISTHEAP_LOCKING_NEWLIB 1
+#define LISTHEAP_LOCKING_PRIMASK 2
+#define LISTHEAP_LOCKING_CUSTOM 3
+#ifndef LISTHEAP_LOCKING
+#if defined(__arm__) && defined(__ARM_EABI__) && !defined(__linux__)
+#define LISTHEAP_LOCKING LISTHEAP_LOCKING_NEWLIB
+#else
+#define LISTHEAP_LOCKING LISTHEAP_LOCKING_NONE
 #endif
-#ifndef LISTHEAP_UNLOCK
-#define LISTHEAP_UNLOCK() ((void)0)
 #endif
 
 #endif /* LISTHEAP_CONFIG_H */

@@ -458,6 +458,8 @@ static void shrink_in_place(unsigned char *block, size_t keep) {
     size_t size = block_size(block);
     unsigned char *next = block + size;
     size_t spare = size - keep;
+    if (spare == 0)
+        return;
     if (!block_is_used(next)) {
         list_remove(next);
         spare += block_size(next);
@@ -494,11 +496,13 @@ static void *resize_in_place(unsigned char *block, size_t need) {
 
 /* ---------------------------------------------------------------- public API */
 
-static void report(const struct outcome *o) {
+/* Hooks and errno, after the lock is released. `err` is where errno lives for this caller:
+ * &errno for the listheap_* calls, &r->_errno for newlib's _r entry points (alloc/newlib/). */
+static void report(const struct outcome *o, int *err) {
     if (o->fault)
         listheap_fault_hook(o->fault, o->fault_ptr);
     if (o->error) {
-        errno = o->error;
+        *err = o->error;
         if (o->error == ENOMEM)
             listheap_oom_hook(o->oom_request);
     }
@@ -514,64 +518,64 @@ WEAK void listheap_fault_hook(enum listheap_fault kind, const void *ptr) {
 }
 
 int listheap_init(void *start, size_t size) {
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     int status = init_locked(start, size);
-    LISTHEAP_UNLOCK();
+    lock_release(key);
     return status;
 }
 
 int listheap_add_region(void *start, size_t size) {
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     int status = region_add_locked(start, size);
-    LISTHEAP_UNLOCK();
+    lock_release(key);
     return status;
 }
 
-void *listheap_malloc(size_t size) {
+void *listheap_malloc_err(size_t size, int *err) {
     struct outcome o = {0};
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     void *p = malloc_locked(size, &o);
-    LISTHEAP_UNLOCK();
-    report(&o);
+    lock_release(key);
+    report(&o, err);
     return p;
 }
 
 void listheap_free(void *ptr) {
     struct outcome o = {0};
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     free_locked(ptr, &o);
-    LISTHEAP_UNLOCK();
-    report(&o);
+    lock_release(key);
+    report(&o, &errno);
 }
 
-void *listheap_memalign(size_t alignment, size_t size) {
+void *listheap_memalign_err(size_t alignment, size_t size, int *err) {
     struct outcome o = {0};
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     void *p = memalign_locked(alignment, size, &o);
-    LISTHEAP_UNLOCK();
-    report(&o);
+    lock_release(key);
+    report(&o, err);
     return p;
 }
 
-void *listheap_calloc(size_t count, size_t size) {
+void *listheap_calloc_err(size_t count, size_t size, int *err) {
     size_t bytes;
     if (size_mul_overflows(count, size, &bytes)) {
         struct outcome o = {0};
-        LISTHEAP_LOCK();
+        lock_key key = lock_acquire();
         note_failure(SIZE_MAX, ENOMEM, &o);
-        LISTHEAP_UNLOCK();
-        report(&o);
+        lock_release(key);
+        report(&o, err);
         return NULL;
     }
-    void *p = listheap_malloc(bytes);
+    void *p = listheap_malloc_err(bytes, err);
     if (p)
-        memset(p, 0, bytes);
+        memset(p, 0, bytes); /* outside the lock */
     return p;
 }
 
 /* Allocate a new block, copy outside the lock, then free the old one. */
-static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n) {
-    void *fresh = listheap_malloc(n);
+static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n, int *err) {
+    void *fresh = listheap_malloc_err(n, err);
     if (!fresh)
         return NULL;
     memcpy(fresh, ptr, old_usable < n ? old_usable : n);
@@ -579,9 +583,9 @@ static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n) {
     return fresh;
 }
 
-void *listheap_realloc(void *ptr, size_t size) {
+void *listheap_realloc_err(void *ptr, size_t size, int *err) {
     if (!ptr)
-        return listheap_malloc(size);
+        return listheap_malloc_err(size, err);
     if (size == 0) {
         listheap_free(ptr);
         return NULL;
@@ -590,7 +594,7 @@ void *listheap_realloc(void *ptr, size_t size) {
     void *result = NULL;
     size_t old_usable = 0;
     size_t need = block_bytes_for(size);
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     unsigned char *block = live_block_of(ptr, &o);
     if (block && need) {
         result = resize_in_place(block, need);
@@ -600,27 +604,43 @@ void *listheap_realloc(void *ptr, size_t size) {
     } else {
         o.error = EINVAL;
     }
-    LISTHEAP_UNLOCK();
-    report(&o);
+    lock_release(key);
+    report(&o, err);
     if (result || !block || !need)
         return result;
-    return realloc_by_moving(ptr, old_usable, size);
+    return realloc_by_moving(ptr, old_usable, size, err);
+}
+
+void *listheap_malloc(size_t size) {
+    return listheap_malloc_err(size, &errno);
+}
+
+void *listheap_calloc(size_t count, size_t size) {
+    return listheap_calloc_err(count, size, &errno);
+}
+
+void *listheap_realloc(void *ptr, size_t size) {
+    return listheap_realloc_err(ptr, size, &errno);
+}
+
+void *listheap_memalign(size_t alignment, size_t size) {
+    return listheap_memalign_err(alignment, size, &errno);
 }
 
 size_t listheap_usable_size(const void *ptr) {
     if (!ptr)
         return 0;
     struct outcome o = {0};
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     unsigned char *block = live_block_of(ptr, &o);
     size_t usable = block ? block_size(block) - WORD : 0;
-    LISTHEAP_UNLOCK();
-    report(&o);
+    lock_release(key);
+    report(&o, &errno);
     return usable;
 }
 
 void listheap_reset_peak(void) {
-    LISTHEAP_LOCK();
+    lock_key key = lock_acquire();
     heap.peak_used_bytes = heap.used_bytes;
-    LISTHEAP_UNLOCK();
+    lock_release(key);
 }

@@ -13,8 +13,8 @@
  *               header, rounded up to 8 bytes, and is never smaller than LISTHEAP_MIN_BLOCK
  *               (16 bytes on 32-bit: 4 header + next + prev + 4 boundary tag of a free block;
  *               32 on 64-bit). On 32-bit: malloc(1) and malloc(0) take 16 bytes, malloc(16)
- *               24, malloc(100) 104. A region also spends W bytes on its end marker plus up to
- *               7 bytes trimmed for alignment.
+ *               24, malloc(100) 104. A region also spends W bytes on its end marker and up
+ *               to 7 bytes at each end trimmed for alignment.
  *   Time        malloc, free, memalign, usable_size and the in-place paths of realloc run in a
  *               bounded number of steps that does not depend on how many blocks the heap holds:
  *               one size-class computation, at most one fit test, a search of a two-level
@@ -153,6 +153,11 @@ void listheap_walk(listheap_visitor visit, void *ctx);
  * call does nothing). Replace it to log or to halt. */
 void listheap_oom_hook(size_t request);
 void listheap_fault_hook(enum listheap_fault kind, const void *ptr);
+
+/* Only with LISTHEAP_LOCKING == LISTHEAP_LOCKING_CUSTOM: the application's lock. acquire
+ * returns a value that release gets back (e.g. a saved interrupt state); must nest. */
+unsigned long listheap_lock_acquire(void);
+void listheap_lock_release(unsigned long key);
 
 #ifdef __cplusplus
 }

@@ -83,6 +83,7 @@ static void test_check_reports_bitmap_bit_beyond_last_class(void **state) {
         skip();
     save();
     listheap_heap_.bitmap[BITMAP_WORDS - 1] |= (uint32_t)1 << 31;
+    listheap_heap_.summary |= (uint32_t)1 << (BITMAP_WORDS - 1); /* consistent summary */
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_BITMAP);
     restore();
 }
@@ -191,6 +192,21 @@ static void test_check_reports_link_to_block_outside_every_region(void **state) 
     fb->next = NULL;
 }
 
+static void test_memalign_reports_damaged_link_instead_of_following_it(void **state) {
+    (void)state;
+    struct free_block *tail = as_free(block_from_payload(d));
+    struct free_block *saved = tail->prev;
+    tail->prev = as_free(block_from_payload(c)); /* a live block: no consistent back link */
+    struct listheap_stats before, after;
+    listheap_get_stats(&before);
+    assert_null(listheap_memalign(256, 16)); /* only the tail can serve it */
+    listheap_get_stats(&after);
+    assert_int_equal(after.faults, before.faults + 1);
+    assert_int_equal(after.failures, before.failures + 1);
+    assert_int_equal(after.used_bytes, before.used_bytes);
+    tail->prev = saved;
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -207,6 +223,7 @@ int main(void) {
         T(test_check_reports_free_block_missing_from_lists),
         T(test_check_reports_counters_disagreeing_with_walk),
         T(test_check_reports_link_to_block_outside_every_region),
+        T(test_memalign_reports_damaged_link_instead_of_following_it),
     };
     return cmocka_run_group_tests_name("listheap_check", tests, NULL, NULL);
 }

@@ -1,0 +1,113 @@
+#!/bin/sh
+# Link checks for listheap images and libraries (run by `make test`).
+#
+#   tools/linkcheck.sh family               print the malloc family, derived from the installed
+#                                           newlib and newlib-nano (see below)
+#   tools/linkcheck.sh lib <liblistheap.a>  the library defines every symbol of that family
+#   tools/linkcheck.sh elf <image.elf> <image.map>
+#                                           the image has no _sbrk/_sbrk_r and links no newlib
+#                                           malloc member; malloc and _malloc_r are listheap's
+#
+# How the family is derived: the "seed" names below are the C/POSIX/newlib allocation entry
+# points; every libc.a/libc_nano.a member that defines one of them is a malloc member, and
+# every function such a member defines (e.g. _malloc_trim_r, which full newlib keeps beside
+# _free_r) is required too, unless nothing outside the malloc members refers to it (then it
+# is newlib-internal, e.g. __malloc_update_mallinfo, and this script says so).
+set -eu
+PREFIX=${PREFIX:-arm-none-eabi-}
+NM=${PREFIX}nm
+CPUFLAGS=${CPUFLAGS:--mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard}
+
+seed_re='^_?(malloc|free|cfree|realloc|calloc|memalign|valloc|pvalloc|mallinfo|mallopt|mstats|malloc_usable_size|malloc_stats|malloc_trim)(_r)?$|^_?(cfree|aligned_alloc)(_r)?$'
+
+libdir() {
+    # shellcheck disable=SC2086
+    dirname "$(${PREFIX}gcc $CPUFLAGS -print-file-name=libc.a)"
+}
+
+# "<lib> <member> <type> <symbol>" for every defined or undefined symbol of both libcs
+all_symbols() {
+    d=$(libdir)
+    for lib in libc.a libc_nano.a; do
+        $NM -A "$d/$lib" 2>/dev/null | awk -v lib="$lib" '
+            NF == 3 { split($1, p, ":"); print lib, p[2], $2, $3 }
+            NF == 2 { split($1, p, ":"); print lib, p[2], $1 == "" ? "U" : $1, $2 }'
+    done
+}
+
+# "<lib> <member>" of every member that defines a seed
+family_members() {
+    all_symbols | awk '$3 ~ /^[TW]$/ {print $1, $2, $4}' | grep -E " ($(echo "$seed_re" | sed 's/\^//g; s/\$//g'))$" |
+        awk '{print $1, $2}' | sort -u
+}
+
+family() {
+    tmp=$(mktemp -d)
+    all_symbols >"$tmp/all"
+    family_members >"$tmp/members"
+    # every function those members define
+    awk 'NR == FNR { m[$1 " " $2] = 1; next } ($1 " " $2) in m && $3 ~ /^[TW]$/ { print $4 }' \
+        "$tmp/members" "$tmp/all" | sort -u >"$tmp/defined"
+    # undefined references from members outside the family
+    awk 'NR == FNR { m[$1 " " $2] = 1; next } !(($1 " " $2) in m) && $3 == "U" { print $4 }' \
+        "$tmp/members" "$tmp/all" | sort -u >"$tmp/used_outside"
+    while read -r sym; do
+        if echo "$sym" | grep -Eq "$seed_re" || grep -qx "$sym" "$tmp/used_outside"; then
+            echo "$sym"
+        else
+            echo "internal: $sym (defined by a newlib malloc member, referenced by no other member)" >&2
+        fi
+    done <"$tmp/defined"
+    rm -rf "$tmp"
+}
+
+
+case "${1:-}" in
+family)
+    family
+    ;;
+lib)
+    lib=$2
+    missing=0
+    defined=$($NM -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 {print $3}')
+    count=0
+    for sym in $(family 2>/dev/null); do
+        count=$((count + 1))
+        if ! echo "$defined" | grep -qx "$sym"; then
+            echo "linkcheck: $lib does not define $sym" >&2
+            missing=1
+        fi
+    done
+    [ "$count" -ge 20 ] || { echo "linkcheck: derived family has only $count symbols: derivation broken" >&2; exit 1; }
+    [ $missing -eq 0 ] || exit 1
+    echo "linkcheck: $(basename "$lib") defines all $count malloc-family symbols of newlib and newlib-nano"
+    ;;
+elf)
+    elf=$2
+    map=$3
+    bad=0
+    if $NM "$elf" | grep -Eq ' _sbrk(_r)?$'; then
+        echo "linkcheck: $elf contains _sbrk" >&2
+        bad=1
+    fi
+    members=$(family_members | awk '{print $1 "(" $2 ")"}')
+    [ -n "$members" ] || { echo "linkcheck: no newlib malloc members found: derivation broken" >&2; exit 1; }
+    for m in $members; do
+        if grep -qF "$m" "$map"; then
+            echo "linkcheck: $elf links newlib's $m" >&2
+            bad=1
+        fi
+    done
+    for sym in malloc _malloc_r _free_r; do
+        if $NM "$elf" | grep -Eq " [TtWw] $sym$" && ! grep -A2 -E "^ \.text\.$sym( |$)" "$map" | grep -q 'listheap\|malloc_family'; then
+            echo "linkcheck: $sym in $elf does not come from listheap" >&2
+            bad=1
+        fi
+    done
+    [ $bad -eq 0 ] || exit 1
+    ;;
+*)
+    echo "usage: $0 family | lib <liblistheap.a> | elf <image.elf> <image.map>" >&2
+    exit 2
+    ;;
+esac
