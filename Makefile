@@ -1,6 +1,7 @@
 # listheap — entry points: test, coverage, lint, clean (V=1 shows the commands)
 #
-#   make test       every suite, in every host configuration (installs what is missing)
+#   make test       every suite: host configurations, then the QEMU boards (installs what is missing)
+#   make run        the seed demo firmware under QEMU (mps2-an500, Cortex-M7)
 #   make coverage   line and branch coverage of alloc/ from the host suites (gcovr)
 #   make lint       cppcheck on alloc/
 #   make lib        liblistheap.a (newlib lock) and liblistheap_irq.a (PRIMASK lock) for each
@@ -41,7 +42,7 @@ host64_FLAGS := -m64 -O2
 host32_FLAGS := -m32 -Os
 sanitize_FLAGS := -m64 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all test setup coverage lint lib clean
+.PHONY: all test test-host setup coverage lint lib clean target-images test-target test-images run
 all: test
 
 setup:
@@ -69,7 +70,9 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: $(HOST_BINS)
+test: test-host test-target test-images
+
+test-host: $(HOST_BINS)
 	$(Q)set -e; for c in $(CONFIGS); do for s in $(SUITES); do \
 		echo "==> $$c/$$s"; \
 		$(BUILD)/$$c/$$s; \
@@ -111,6 +114,156 @@ lib: $(ARM_LIBS) $(LIB_DIR)/include/listheap.h
 	$(Q)tools/linkcheck.sh lib $(LIB_DIR)/cortex-m7/liblistheap.a
 	$(Q)tools/linkcheck.sh lib $(LIB_DIR)/cortex-m0plus/liblistheap_irq.a
 	@echo "libraries in $(LIB_DIR)/<cpu>/: $(ARM_CPUS)"
+
+# ---------------------------------------------------------------- QEMU targets
+# Every test image is built for BOARDS x LIBCS x LINKS (2 x 2 x 3 = 12 configurations) from
+# the same liblistheap.a that `make lib` ships, then run by qemu/run.sh; its exit code is the
+# verdict. tools/linkcheck.sh checks every image: no _sbrk, no newlib malloc member.
+BOARDS := mps2-an500 netduinoplus2
+LIBCS := nano full
+LINKS := plain whole wrap
+
+mps2-an500_CPU := cortex-m7
+mps2-an500_DEFS := -DBOARD_MPS2_AN500 -DTEST_SEMIHOST_FILES
+mps2-an500_SYS := syscalls/common.c syscalls/semihost.c syscalls/exit_semihost.c
+mps2-an500_LDFLAGS :=
+netduinoplus2_CPU := cortex-m4
+netduinoplus2_DEFS := -DBOARD_NETDUINOPLUS2
+netduinoplus2_SYS := syscalls/common.c syscalls/usart_stm32f4.c syscalls/exit_semihost.c
+# the test images keep their arenas in .bss: 96 KiB of data RAM, 32 KiB of linker heap
+netduinoplus2_LDFLAGS := -Wl,--defsym=__RAM_DATA_SIZE=96K
+nano_SPECS := --specs=nano.specs
+full_SPECS :=
+
+# link modes: how liblistheap.a enters the link (docs/integration.md)
+WRAP_SYMS := malloc free realloc calloc memalign aligned_alloc posix_memalign valloc pvalloc \
+	malloc_usable_size mallinfo mallopt malloc_trim malloc_stats mstats cfree
+plain_LIBS = -llistheap
+whole_LIBS = -Wl,--whole-archive -llistheap -Wl,--no-whole-archive
+wrap_LIBS = $(foreach s,$(WRAP_SYMS),-Wl,--wrap=$(s)) -llistheap
+
+# Images that never call malloc themselves (only listheap_*, or printf: newlib's _malloc_r)
+# give the linker no reason to take listheap's malloc family before it meets libc's: in the
+# plain and wrap modes they add listheap.ld (EXTERN(_malloc_r ...)), exactly as such firmware
+# must. The others (test_newlib, seed_demo) link without it.
+TARGET_SUITES := test_core test_check test_newlib seed_demo printf_only
+NO_MALLOC_CALLS := test_core test_check test_random printf_only
+mps2-an500_SUITES := $(TARGET_SUITES) test_random
+netduinoplus2_SUITES := $(TARGET_SUITES)
+test_core_TSRC := test/host/test_core.c
+test_check_TSRC := test/host/test_check.c
+test_random_TSRC := test/host/test_random.c test/support/shadow.c
+test_newlib_TSRC := test/target/test_newlib.c
+seed_demo_TSRC := test/target/seed_demo.c
+printf_only_TSRC := test/target/printf_only.c
+TEST_DEFS := -DLISTHEAP_TEST_SMALL_RAM -DLISTHEAP_TEST_LINKER_HEAP -DDEFAULT_SEEDS=1u -DDEFAULT_OPS=4000ul
+TARGET_WARN := $(WARN) -Wno-error=format
+CM_SYMS := malloc calloc realloc free strdup printf fprintf fputs fflush signal
+CM_TARGET_DEFS := -DHAVE_SIGNAL_H -DHAVE_STRINGS_H -DHAVE_INTTYPES_H '-DPRIdS="u"' \
+	'-DLargestIntegralType=unsigned long' '-DLargestIntegralTypePrintfFormat="%\#lx"' \
+	'-DLargestIntegralTypePrintfFormatDecimal="%lu"'
+
+TDIR := $(BUILD)/target
+# $(1) = board, $(2) = libc: objects shared by the three link modes
+define target_base
+$(1)-$(2)_CFLAGS := $$(call cpu_flags,$(1)) $($(2)_SPECS) $(CSTD) -Os -g -ffunction-sections -fdata-sections $($(1)_DEFS)
+$(TDIR)/$(1)-$(2)/base.stamp: $($(1)_SYS) qemu/startup.c test/support/target_cmocka.c $(LIB_DIR)/include/listheap.h | setup
+	@mkdir -p $$(@D)
+	$(Q)for f in $($(1)_SYS) qemu/startup.c test/support/target_cmocka.c; do \
+		$(CC_ARM) $$($(1)-$(2)_CFLAGS) $(WARN) -Isyscalls -c $$$$f -o $$(@D)/$$$$(basename $$$$f .c).o || exit 1; done
+	$(Q)$(CC_ARM) $$($(1)-$(2)_CFLAGS) -std=gnu11 -w $(CM_TARGET_DEFS) -I$(CMOCKA_SRC)/include \
+		-c $(CMOCKA_SRC)/src/cmocka.c -o $$(@D)/cmocka.raw.o
+	$(Q)$(PREFIX)objcopy $(foreach s,$(CM_SYMS),--redefine-sym $(s)=cm_$(s)) $$(@D)/cmocka.raw.o $$(@D)/cmocka.o
+	@touch $$@
+endef
+cpu_flags = $($($(1)_CPU)_CPU)
+
+# $(1) = board, $(2) = libc, $(3) = link mode, $(4) = suite
+define target_image
+$(TDIR)/$(1)-$(2)/$(3)/$(4).elf: $$($(4)_TSRC) $(TDIR)/$(1)-$(2)/base.stamp $(LIB_DIR)/$($(1)_CPU)/liblistheap.a
+	@echo "  LD      $$@"
+	@mkdir -p $$(@D)
+	$(Q)$(CC_ARM) $$($(1)-$(2)_CFLAGS) $(TARGET_WARN) $(TEST_DEFS) -I$(LIB_DIR)/include -Ialloc -Itest/support \
+		-I$(CMOCKA_SRC)/include $(CM_TARGET_DEFS) -nostartfiles -T ld/$(1).ld -Lld -Wl,--gc-sections \
+		-Wl,-Map=$$(@:.elf=.map) $($(1)_LDFLAGS) \
+		$$($(4)_TSRC) $(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o)) cmocka.o target_cmocka.o) \
+		$(if $(filter-out whole,$(3)),$(if $(filter $(4),$(NO_MALLOC_CALLS)),$(LIB_DIR)/listheap.ld)) \
+		-L$(LIB_DIR)/$($(1)_CPU) $$($(3)_LIBS) -o $$@
+	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+endef
+
+$(foreach b,$(BOARDS),$(foreach l,$(LIBCS),$(eval $(call target_base,$(b),$(l)))))
+$(foreach b,$(BOARDS),$(foreach l,$(LIBCS),$(foreach k,$(LINKS),$(foreach s,$($(b)_SUITES),\
+	$(eval $(call target_image,$(b),$(l),$(k),$(s)))))))
+TARGET_IMAGES := $(foreach b,$(BOARDS),$(foreach l,$(LIBCS),$(foreach k,$(LINKS),\
+	$(foreach s,$($(b)_SUITES),$(TDIR)/$(b)-$(l)/$(k)/$(s).elf))))
+
+target-images: $(TARGET_IMAGES)
+
+test-target: $(TARGET_IMAGES)
+	$(Q)set -e; for b in $(BOARDS); do for l in $(LIBCS); do for k in $(LINKS); do \
+		for elf in $(TDIR)/$$b-$$l/$$k/*.elf; do \
+			echo "==> $$b $$l $$k $$(basename $$elf .elf)"; \
+			qemu/run.sh $$b $$elf 120 >$${elf%.elf}.log 2>&1 || { cat $${elf%.elf}.log; echo "FAILED: $$elf"; exit 1; }; \
+			grep -E '^\[  (PASSED|FAILED|SKIPPED) +\]' $${elf%.elf}.log || echo "exit 0: $$(tail -1 $${elf%.elf}.log)"; \
+		done; done; done; done
+	@echo "==> all target suites passed"
+
+# ---------------------------------------------------------------- more images
+# The hard case must FAIL without listheap.ld: newlib's _malloc_r is taken from libc.a and its
+# _sbrk is missing. If this link ever succeeded, the test above would prove nothing.
+$(TDIR)/link-negative.ok: test/target/printf_only.c $(TDIR)/mps2-an500-nano/base.stamp $(LIB_DIR)/cortex-m7/liblistheap.a
+	$(Q)if $(CC_ARM) $(mps2-an500-nano_CFLAGS) -I$(LIB_DIR)/include -nostartfiles -T ld/mps2-an500.ld -Lld \
+		-Wl,--gc-sections test/target/printf_only.c \
+		$(addprefix $(TDIR)/mps2-an500-nano/,startup.o $(notdir $(mps2-an500_SYS:.c=.o))) \
+		-L$(LIB_DIR)/cortex-m7 -llistheap -o $(TDIR)/link-negative.elf 2>$(TDIR)/link-negative.log; then \
+		echo "linkcheck: printf-only image linked WITHOUT listheap.ld: the EXTERN test is void" >&2; exit 1; \
+	elif grep -q "undefined reference to \`_sbrk'" $(TDIR)/link-negative.log; then \
+		echo "linkcheck: printf-only image without listheap.ld fails to link (newlib's malloc wants _sbrk), as expected"; \
+	else cat $(TDIR)/link-negative.log; exit 1; fi
+	@touch $@
+
+# C++: operator new/delete, std::vector, std::string (libstdc++ from Debian's
+# libstdc++-arm-none-eabi-newlib), on both boards. operator new calls malloc from inside
+# libstdc++.a, which the linker meets after liblistheap.a: listheap.ld is needed, as for printf.
+CPP_IMAGES := $(TDIR)/mps2-an500-nano/cpp/test_cpp.elf $(TDIR)/netduinoplus2-full/cpp/test_cpp.elf
+define cpp_image # $(1) = board, $(2) = libc
+$(TDIR)/$(1)-$(2)/cpp/test_cpp.elf: test/target/test_cpp.cpp $(TDIR)/$(1)-$(2)/base.stamp $(LIB_DIR)/$($(1)_CPU)/liblistheap.a
+	@echo "  LD      $$@"
+	@mkdir -p $$(@D)
+	$(Q)$(PREFIX)g++ $$(call cpu_flags,$(1)) $($(2)_SPECS) -std=c++17 -Os -g -fno-exceptions -fno-rtti \
+		-ffunction-sections -fdata-sections -Wall -Wextra -Werror -I$(LIB_DIR)/include \
+		-nostartfiles -T ld/$(1).ld -Lld -Wl,--gc-sections -Wl,-Map=$$(@:.elf=.map) $($(1)_LDFLAGS) \
+		test/target/test_cpp.cpp $(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o))) \
+		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$($(1)_CPU) -llistheap -o $$@
+	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+endef
+$(eval $(call cpp_image,mps2-an500,nano))
+$(eval $(call cpp_image,netduinoplus2,full))
+
+# The STM32H750 demo image: linked with ld/stm32h750.ld (nothing here emulates the H750), then
+# its heap must lie in AXI SRAM, 0x24000000-0x2407FFFF, with nothing else there.
+H750_SYS := syscalls/common.c syscalls/usart_stm32h7.c syscalls/exit_halt.c
+H750_ELF := $(TDIR)/stm32h750/seed_demo.elf
+$(H750_ELF): test/target/seed_demo.c qemu/startup.c $(H750_SYS) $(LIB_DIR)/cortex-m7/liblistheap.a $(LIB_DIR)/include/listheap.h
+	@echo "  LD      $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC_ARM) $(cortex-m7_CPU) --specs=nano.specs $(CSTD) -Os -g -ffunction-sections -fdata-sections \
+		$(WARN) -DBOARD_STM32H750 -Isyscalls -I$(LIB_DIR)/include -nostartfiles -T ld/stm32h750.ld -Lld \
+		-Wl,--gc-sections -Wl,-Map=$(@:.elf=.map) test/target/seed_demo.c qemu/startup.c $(H750_SYS) \
+		-L$(LIB_DIR)/cortex-m7 -llistheap -o $@
+	$(Q)tools/linkcheck.sh elf $@ $(@:.elf=.map)
+
+test-images: $(TDIR)/link-negative.ok $(CPP_IMAGES) $(H750_ELF)
+	$(Q)tools/linkcheck.sh heap $(H750_ELF) 0x24000000 0x24080000
+	$(Q)set -e; for elf in $(CPP_IMAGES); do \
+		b=$$(basename $$(dirname $$(dirname $$elf))); b=$${b%-*}; \
+		echo "==> $$b C++ $$(basename $$(dirname $$(dirname $$elf)))"; \
+		qemu/run.sh $$b $$elf 60 >$${elf%.elf}.log 2>&1 || { cat $${elf%.elf}.log; echo "FAILED: $$elf"; exit 1; }; \
+		cat $${elf%.elf}.log; done
+
+run: $(TDIR)/mps2-an500-nano/plain/seed_demo.elf
+	$(Q)qemu/run.sh mps2-an500 $< 30
 
 # ---------------------------------------------------------------- coverage
 coverage_FLAGS := -m64 -O0 --coverage

@@ -106,8 +106,38 @@ elf)
     done
     [ $bad -eq 0 ] || exit 1
     ;;
+heap)
+    # heap <image.elf> <lo> <hi>: [__heap_start, __heap_end) lies within [lo, hi) and no other
+    # allocated section of the image overlaps it.
+    elf=$2
+    lo=$(($3))
+    hi=$(($4))
+    sym() { $NM "$elf" | awk -v s="$1" '$3 == s {print "0x" $1}'; }
+    hs=$(($(sym __heap_start)))
+    he=$(($(sym __heap_end)))
+    bad=0
+    if [ $hs -lt $lo ] || [ $he -gt $hi ] || [ $he -le $hs ]; then
+        printf 'linkcheck: heap [0x%08x, 0x%08x) of %s is not inside [0x%08x, 0x%08x)\n' $hs $he "$elf" $lo $hi >&2
+        bad=1
+    fi
+    # "name address size" of every SHF_ALLOC section with a size, .heap excepted
+    ${PREFIX}readelf -SW "$elf" | sed -n 's/^ *\[ *[0-9]*\] //p' |
+        awk '$7 ~ /A/ && $1 != ".heap" && $1 != "NULL" {print $1, "0x" $3, "0x" $5}' >"${TMPDIR:-/tmp}/lh_sections.$$"
+    while read -r name addr size; do
+        a=$((addr)); n=$((size))
+        [ $n -eq 0 ] && continue
+        if [ $a -lt $he ] && [ $((a + n)) -gt $hs ]; then
+            printf 'linkcheck: section %s [0x%08x, +%d) overlaps the heap\n' "$name" $a $n >&2
+            bad=1
+        fi
+    done <"${TMPDIR:-/tmp}/lh_sections.$$"
+    rm -f "${TMPDIR:-/tmp}/lh_sections.$$"
+    [ $bad -eq 0 ] || exit 1
+    printf 'linkcheck: %s heap [0x%08x, 0x%08x), %d KiB, alone in [0x%08x, 0x%08x)\n' \
+        "$(basename "$elf")" $hs $he $(((he - hs) / 1024)) $lo $hi
+    ;;
 *)
-    echo "usage: $0 family | lib <liblistheap.a> | elf <image.elf> <image.map>" >&2
+    echo "usage: $0 family | lib <liblistheap.a> | elf <image.elf> <image.map> | heap <elf> <lo> <hi>" >&2
     exit 2
     ;;
 esac

@@ -38,8 +38,12 @@
 #define W ((size_t)sizeof(size_t))
 #define MIN_BLOCK ((size_t)LISTHEAP_MIN_BLOCK)
 
+#ifndef DEFAULT_SEEDS
 #define DEFAULT_SEEDS 4u
+#endif
+#ifndef DEFAULT_OPS
 #define DEFAULT_OPS 55000ul
+#endif
 #define TRACE_LEN 24
 #define LATE_REGION_INTERVAL 1500ul /* steps between regions added while blocks are live */
 
