@@ -241,6 +241,22 @@ endef
 $(eval $(call cpp_image,mps2-an500,nano))
 $(eval $(call cpp_image,netduinoplus2,full))
 
+# The interrupt-safe lock: liblistheap_irq.a (LISTHEAP_LOCKING_PRIMASK) on both boards.
+LOCK_IMAGES := $(TDIR)/mps2-an500-nano/irq/test_lock.elf $(TDIR)/netduinoplus2-full/irq/test_lock.elf
+define lock_image # $(1) = board, $(2) = libc
+$(TDIR)/$(1)-$(2)/irq/test_lock.elf: test/target/test_lock.c $(TDIR)/$(1)-$(2)/base.stamp $(LIB_DIR)/$($(1)_CPU)/liblistheap_irq.a
+	@echo "  LD      $$@"
+	@mkdir -p $$(@D)
+	$(Q)$(CC_ARM) $$($(1)-$(2)_CFLAGS) $(TARGET_WARN) -I$(LIB_DIR)/include -I$(CMOCKA_SRC)/include \
+		$(CM_TARGET_DEFS) -nostartfiles -T ld/$(1).ld -Lld -Wl,--gc-sections -Wl,-Map=$$(@:.elf=.map) \
+		$($(1)_LDFLAGS) test/target/test_lock.c \
+		$(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o)) cmocka.o target_cmocka.o) \
+		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$($(1)_CPU) -llistheap_irq -o $$@
+	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+endef
+$(eval $(call lock_image,mps2-an500,nano))
+$(eval $(call lock_image,netduinoplus2,full))
+
 # The STM32H750 demo image: linked with ld/stm32h750.ld (nothing here emulates the H750), then
 # its heap must lie in AXI SRAM, 0x24000000-0x2407FFFF, with nothing else there.
 H750_SYS := syscalls/common.c syscalls/usart_stm32h7.c syscalls/exit_halt.c
@@ -254,11 +270,15 @@ $(H750_ELF): test/target/seed_demo.c qemu/startup.c $(H750_SYS) $(LIB_DIR)/corte
 		-L$(LIB_DIR)/cortex-m7 -llistheap -o $@
 	$(Q)tools/linkcheck.sh elf $@ $(@:.elf=.map)
 
-test-images: $(TDIR)/link-negative.ok $(CPP_IMAGES) $(H750_ELF)
+test-images: $(TDIR)/link-negative.ok $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
 	$(Q)tools/linkcheck.sh heap $(H750_ELF) 0x24000000 0x24080000
-	$(Q)set -e; for elf in $(CPP_IMAGES); do \
+	$(Q)for elf in $(TDIR)/*/*/seed_demo.elf $(H750_ELF); do \
+		if $(PREFIX)nm $$elf | grep -qiE ' (_?v?f?i?printf|_?_?sinit|_malloc_stats_r)$$'; then \
+			echo "linkcheck: $$elf links stdio or malloc_stats, which it never calls" >&2; exit 1; fi; done; \
+		echo "linkcheck: no seed_demo image links stdio or malloc_stats (gc-sections dropped them)"
+	$(Q)set -e; for elf in $(CPP_IMAGES) $(LOCK_IMAGES); do \
 		b=$$(basename $$(dirname $$(dirname $$elf))); b=$${b%-*}; \
-		echo "==> $$b C++ $$(basename $$(dirname $$(dirname $$elf)))"; \
+		echo "==> $$b $$(basename $$(dirname $$elf)) $$(basename $$elf .elf)"; \
 		qemu/run.sh $$b $$elf 60 >$${elf%.elf}.log 2>&1 || { cat $${elf%.elf}.log; echo "FAILED: $$elf"; exit 1; }; \
 		cat $${elf%.elf}.log; done
 

@@ -27,6 +27,22 @@
 
 void cfree(void *ptr);
 
+/* This image supplies newlib's lock hooks, as an RTOS port does (Debian's newlib ships them
+ * empty): listheap must call them around every operation, nested calls included. */
+static int lock_depth, lock_max_depth;
+static unsigned long lock_calls, unlock_calls;
+void __malloc_lock(struct _reent *r) {
+    (void)r;
+    lock_calls++;
+    if (++lock_depth > lock_max_depth)
+        lock_max_depth = lock_depth;
+}
+void __malloc_unlock(struct _reent *r) {
+    (void)r;
+    unlock_calls++;
+    lock_depth--;
+}
+
 static struct listheap_stats stats(void) {
     struct listheap_stats s;
     listheap_get_stats(&s);
@@ -214,6 +230,36 @@ static void test_init_after_newlib_allocated_is_refused_and_add_region_works(voi
     assert_int_equal(listheap_check(), LISTHEAP_OK);
 }
 
+static void test_newlib_malloc_lock_is_taken_around_every_call(void **state) {
+    (void)state;
+    unsigned long before = lock_calls;
+    void *p = malloc(10);
+    p = realloc(p, 2000); /* may move: malloc + copy + free, each locked */
+    free(p);
+    free(strdup("x"));
+    assert_true(lock_calls >= before + 5);
+    assert_int_equal(lock_calls, unlock_calls);
+    assert_int_equal(lock_depth, 0);
+    assert_int_equal(lock_max_depth, 1); /* listheap never nests its own lock */
+}
+
+static void test_malloc_stats_prints_to_stderr_like_newlib(void **state) {
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *capture = open_memstream(&text, &len);
+    assert_non_null(capture);
+    FILE *saved = _REENT->_stderr;
+    _REENT->_stderr = capture;
+    malloc_stats();
+    _REENT->_stderr = saved;
+    fclose(capture);
+    assert_non_null(strstr(text, "max system bytes = "));
+    assert_non_null(strstr(text, "in use bytes     = "));
+    assert_non_null(strstr(text, "largest request  = "));
+    free(text);
+}
+
 #define T(name) cmocka_unit_test_teardown(name, check_heap)
 
 int main(void) {
@@ -228,6 +274,8 @@ int main(void) {
         T(test_posix_memalign_reports_errors_by_return_value),
         T(test_realloc_zero_frees_as_newlib_nano_does),
         T(test_init_after_newlib_allocated_is_refused_and_add_region_works),
+        T(test_newlib_malloc_lock_is_taken_around_every_call),
+        T(test_malloc_stats_prints_to_stderr_like_newlib),
     };
     return cmocka_run_group_tests_name("newlib uses listheap", tests, NULL, NULL);
 }
