@@ -270,7 +270,26 @@ $(H750_ELF): test/target/seed_demo.c qemu/startup.c $(H750_SYS) $(LIB_DIR)/corte
 		-L$(LIB_DIR)/cortex-m7 -llistheap -o $@
 	$(Q)tools/linkcheck.sh elf $@ $(@:.elf=.map)
 
-test-images: $(TDIR)/link-negative.ok $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
+# The test bed's own failure paths: a fault exits 3; an undersized heap fails the link.
+define testbed_negative # $(1) = board
+$(TDIR)/testbed-negative-$(1).ok: test/target/fault_demo.c $(TDIR)/$(1)-nano/base.stamp $(LIB_DIR)/$($(1)_CPU)/liblistheap.a
+	$(Q)$(CC_ARM) $$($(1)-nano_CFLAGS) -nostartfiles -T ld/$(1).ld -Lld \
+		test/target/fault_demo.c $(addprefix $(TDIR)/$(1)-nano/,startup.o $(notdir $($(1)_SYS:.c=.o))) \
+		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$($(1)_CPU) -llistheap -o $(TDIR)/fault-$(1).elf
+	$(Q)rc=0; qemu/run.sh $(1) $(TDIR)/fault-$(1).elf 30 >$(TDIR)/fault-$(1).log 2>&1 || rc=$$$$?; \
+	if [ $$$$rc -ne 3 ] || ! grep -q Fault $(TDIR)/fault-$(1).log; then \
+		cat $(TDIR)/fault-$(1).log; echo "testbed: a bus fault on $(1) gave exit $$$$rc, not 3" >&2; exit 1; fi; \
+	echo "testbed: a bus fault on $(1) is reported and exits 3: $$$$(grep -m1 Fault $(TDIR)/fault-$(1).log)"
+	$(Q)if $(CC_ARM) $$($(1)-nano_CFLAGS) -nostartfiles -T ld/$(1).ld -Lld -Wl,--defsym=__HEAP_MIN_SIZE=0x10000000 \
+		test/target/fault_demo.c $(TDIR)/$(1)-nano/startup.o -o $(TDIR)/small-heap-$(1).elf 2>$(TDIR)/small-heap-$(1).log; then \
+		echo "testbed: an undersized heap linked on $(1)" >&2; exit 1; fi; \
+	grep -q "heap is smaller than __HEAP_MIN_SIZE" $(TDIR)/small-heap-$(1).log || { cat $(TDIR)/small-heap-$(1).log; exit 1; }; \
+	echo "testbed: an undersized heap fails the link on $(1)"
+	@touch $$@
+endef
+$(foreach b,$(BOARDS),$(eval $(call testbed_negative,$(b))))
+
+test-images: $(TDIR)/link-negative.ok $(foreach b,$(BOARDS),$(TDIR)/testbed-negative-$(b).ok) $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
 	$(Q)tools/linkcheck.sh heap $(H750_ELF) 0x24000000 0x24080000
 	$(Q)for elf in $(TDIR)/*/*/seed_demo.elf $(H750_ELF); do \
 		if $(PREFIX)nm $$elf | grep -qiE ' (_?v?f?i?printf|_?_?sinit|_malloc_stats_r)$$'; then \
