@@ -4,11 +4,13 @@
 #   make run        the seed demo firmware under QEMU (mps2-an500, Cortex-M7)
 #   make coverage   line and branch coverage of alloc/ from the host suites (gcovr)
 #   make lint       cppcheck on alloc/
-#   make lib        liblistheap.a (newlib lock) and liblistheap_irq.a (PRIMASK lock) for each
-#                   Cortex-M CPU, with the header and listheap.ld, in build/lib/
+#   make lib        liblistheap.a (newlib lock), liblistheap_irq.a (PRIMASK lock) and
+#                   liblistheap_debug.a (checked build) for each Cortex-M CPU, with the header
+#                   and listheap.ld, in build/lib/
 #
 # The host matrix: host64 (-m64 -O2), host32 (-m32 -Os: ILP32, like Cortex-M), sanitize
-# (-m64 -O1, AddressSanitizer + UndefinedBehaviorSanitizer).
+# (-m64 -O1, AddressSanitizer + UndefinedBehaviorSanitizer), checked (the LISTHEAP_DEBUG=1
+# build, -m32 with both sanitizers).
 
 PREFIX ?= arm-none-eabi-
 BUILD ?= build
@@ -31,16 +33,18 @@ ALLOC_HDR := alloc/listheap.h alloc/config.h alloc/block.h
 SUPPORT_SRC := test/support/shadow.c
 
 # suite name -> its sources besides alloc/
-SUITES := test_core test_check test_random test_lazy
+SUITES := test_core test_check test_debug test_random test_lazy
 test_core_SRC := test/host/test_core.c
 test_random_SRC := test/host/test_random.c $(SUPPORT_SRC)
 test_lazy_SRC := test/host/test_lazy.c
 test_check_SRC := test/host/test_check.c
+test_debug_SRC := test/host/test_debug.c
 
-CONFIGS := host64 host32 sanitize
+CONFIGS := host64 host32 sanitize checked
 host64_FLAGS := -m64 -O2
 host32_FLAGS := -m32 -Os
 sanitize_FLAGS := -m64 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+checked_FLAGS := -m32 -O1 -g -DLISTHEAP_DEBUG=1 -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all test test-host setup coverage lint lib clean target-images test-target test-images run
 all: test
@@ -104,7 +108,8 @@ $(LIB_DIR)/$(1)/$(2): $(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h | setup
 endef
 $(foreach c,$(ARM_CPUS),$(eval $(call arm_lib,$(c),liblistheap.a,)))
 $(foreach c,$(ARM_CPUS),$(eval $(call arm_lib,$(c),liblistheap_irq.a,-DLISTHEAP_LOCKING=LISTHEAP_LOCKING_PRIMASK)))
-ARM_LIBS := $(foreach c,$(ARM_CPUS),$(LIB_DIR)/$(c)/liblistheap.a $(LIB_DIR)/$(c)/liblistheap_irq.a)
+$(foreach c,$(ARM_CPUS),$(eval $(call arm_lib,$(c),liblistheap_debug.a,-DLISTHEAP_DEBUG=1)))
+ARM_LIBS := $(foreach c,$(ARM_CPUS),$(foreach l,liblistheap liblistheap_irq liblistheap_debug,$(LIB_DIR)/$(c)/$(l).a))
 
 $(LIB_DIR)/include/listheap.h: alloc/listheap.h alloc/config.h alloc/newlib/listheap.ld
 	@mkdir -p $(@D)
@@ -121,7 +126,7 @@ lib: $(ARM_LIBS) $(LIB_DIR)/include/listheap.h
 # verdict. tools/linkcheck.sh checks every image: no _sbrk, no newlib malloc member.
 BOARDS := mps2-an500 netduinoplus2
 LIBCS := nano full
-LINKS := plain whole wrap
+LINKS := plain whole wrap checked
 
 mps2-an500_CPU := cortex-m7
 mps2-an500_DEFS := -DBOARD_MPS2_AN500 -DTEST_SEMIHOST_FILES
@@ -141,17 +146,21 @@ WRAP_SYMS := malloc free realloc calloc memalign aligned_alloc posix_memalign va
 plain_LIBS = -llistheap
 whole_LIBS = -Wl,--whole-archive -llistheap -Wl,--no-whole-archive
 wrap_LIBS = $(foreach s,$(WRAP_SYMS),-Wl,--wrap=$(s)) -llistheap
+# the checked build (LISTHEAP_DEBUG=1), linked plain; the suites are told with the same define
+checked_LIBS = -llistheap_debug
+checked_TDEFS := -DLISTHEAP_DEBUG=1
 
 # Images that never call malloc themselves (only listheap_*, or printf: newlib's _malloc_r)
 # give the linker no reason to take listheap's malloc family before it meets libc's: in the
 # plain and wrap modes they add listheap.ld (EXTERN(_malloc_r ...)), exactly as such firmware
 # must. The others (test_newlib, seed_demo) link without it.
-TARGET_SUITES := test_core test_check test_newlib seed_demo printf_only
-NO_MALLOC_CALLS := test_core test_check test_random printf_only
+TARGET_SUITES := test_core test_check test_debug test_newlib seed_demo printf_only
+NO_MALLOC_CALLS := test_core test_check test_debug test_random printf_only
 mps2-an500_SUITES := $(TARGET_SUITES) test_random
 netduinoplus2_SUITES := $(TARGET_SUITES)
 test_core_TSRC := test/host/test_core.c
 test_check_TSRC := test/host/test_check.c
+test_debug_TSRC := test/host/test_debug.c
 test_random_TSRC := test/host/test_random.c test/support/shadow.c
 test_newlib_TSRC := test/target/test_newlib.c
 seed_demo_TSRC := test/target/seed_demo.c
@@ -180,10 +189,10 @@ cpu_flags = $($($(1)_CPU)_CPU)
 
 # $(1) = board, $(2) = libc, $(3) = link mode, $(4) = suite
 define target_image
-$(TDIR)/$(1)-$(2)/$(3)/$(4).elf: $$($(4)_TSRC) $(TDIR)/$(1)-$(2)/base.stamp $(LIB_DIR)/$($(1)_CPU)/liblistheap.a
+$(TDIR)/$(1)-$(2)/$(3)/$(4).elf: $$($(4)_TSRC) $(TDIR)/$(1)-$(2)/base.stamp $(LIB_DIR)/$($(1)_CPU)/liblistheap.a $(LIB_DIR)/$($(1)_CPU)/liblistheap_debug.a
 	@echo "  LD      $$@"
 	@mkdir -p $$(@D)
-	$(Q)$(CC_ARM) $$($(1)-$(2)_CFLAGS) $(TARGET_WARN) $(TEST_DEFS) -I$(LIB_DIR)/include -Ialloc -Itest/support \
+	$(Q)$(CC_ARM) $$($(1)-$(2)_CFLAGS) $(TARGET_WARN) $(TEST_DEFS) $$($(3)_TDEFS) -I$(LIB_DIR)/include -Ialloc -Itest/support \
 		-I$(CMOCKA_SRC)/include $(CM_TARGET_DEFS) -nostartfiles -T ld/$(1).ld -Lld -Wl,--gc-sections \
 		-Wl,-Map=$$(@:.elf=.map) $($(1)_LDFLAGS) \
 		$$($(4)_TSRC) $(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o)) cmocka.o target_cmocka.o) \
@@ -306,18 +315,24 @@ run: $(TDIR)/mps2-an500-nano/plain/seed_demo.elf
 
 # ---------------------------------------------------------------- coverage
 coverage_FLAGS := -m64 -O0 --coverage
-$(foreach s,$(SUITES),$(eval $(call host_suite,coverage,$(s))))
+coverage-checked_FLAGS := -m64 -O0 --coverage -DLISTHEAP_DEBUG=1
+COV_CONFIGS := coverage coverage-checked
+$(foreach c,$(COV_CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s)))))
 
-coverage: $(foreach s,$(SUITES),$(BUILD)/coverage/$(s))
-	$(Q)rm -f $(BUILD)/coverage/*.gcda
-	$(Q)for s in $(SUITES); do $(BUILD)/coverage/$$s >/dev/null 2>&1 || { echo "$$s failed"; exit 1; }; done
-	$(Q)gcovr --root . --filter alloc/ --branches $(BUILD)/coverage
-	$(Q)gcovr --root . --filter alloc/ --fail-under-line 98 --fail-under-branch 88 $(BUILD)/coverage
+# Line and branch coverage of alloc/ over the release and the checked build together.
+coverage: $(foreach c,$(COV_CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
+	$(Q)rm -f $(foreach c,$(COV_CONFIGS),$(BUILD)/$(c)/*.gcda)
+	$(Q)for c in $(COV_CONFIGS); do for s in $(SUITES); do \
+		$(BUILD)/$$c/$$s >/dev/null 2>&1 || { echo "$$c/$$s failed"; exit 1; }; done; done
+	$(Q)gcovr --root . --filter alloc/ --branches $(foreach c,$(COV_CONFIGS),$(BUILD)/$(c))
+	$(Q)gcovr --root . --filter alloc/ --fail-under-line 98 --fail-under-branch 88 \
+		$(foreach c,$(COV_CONFIGS),$(BUILD)/$(c))
 
 # ---------------------------------------------------------------- lint
 lint: | setup
-	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
-		--std=c11 --inline-suppr --suppress=missingIncludeSystem -Ialloc alloc/
+	$(Q)for defs in "" "-DLISTHEAP_DEBUG=1"; do \
+		cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+		--std=c11 --inline-suppr --suppress=missingIncludeSystem $$defs -Ialloc alloc/ || exit 1; done
 	@echo "cppcheck: alloc/ clean"
 
 clean:

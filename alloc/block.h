@@ -58,6 +58,20 @@
 #define ALIGN ((size_t)LISTHEAP_ALIGNMENT)
 #define MIN_BLOCK ((size_t)LISTHEAP_MIN_BLOCK)
 
+/* Bytes a block needs besides the request: the header, and in the checked build at least
+ * CANARY_MIN canary bytes and a trailer of two words (requested size, caller). */
+#if LISTHEAP_DEBUG
+#define CANARY_MIN ((size_t)4)
+#define TRAILER ((size_t)(2 * sizeof(size_t)))
+#else
+#define CANARY_MIN ((size_t)0)
+#define TRAILER ((size_t)0)
+#endif
+#define EXTRA_BYTES (WORD + CANARY_MIN + TRAILER)
+#define POISON_BYTE 0xDEu /* free memory, checked build; even, so a stale header reads "free" */
+#define CANARY_BYTE 0xC5u /* after a payload, checked build */
+#define FRESH_BYTE 0xA1u  /* a new allocation, checked build */
+
 #define FLAG_USED ((size_t)1)
 #define FLAG_PREV_FREE ((size_t)2)
 #define FLAG_MASK ((size_t)7)
@@ -115,11 +129,12 @@ struct heap {
     size_t frees;
     size_t failures;
     size_t faults;
+    unsigned long generation; /* bumped by every change: listheap_check_step restarts on it */
 };
 
 #if LISTHEAP_MAX_REGIONS == 8 && LISTHEAP_EXACT_LIMIT == 128 && LISTHEAP_SUBCLASS_BITS == 2 &&  \
     LISTHEAP_CLASS_LOG2_MAX == 20 && UINTPTR_MAX == 0xFFFFFFFFu
-_Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 408,
+_Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 412,
                "listheap.h and README state these figures: update them with the layout");
 #endif
 
@@ -157,6 +172,35 @@ static inline struct free_block *as_free(unsigned char *block) {
 }
 static inline unsigned char *as_bytes(struct free_block *fb) {
     return (unsigned char *)fb;
+}
+
+/* Checked build: the trailer of an allocated block (requested size, caller address). */
+static inline size_t *trailer_of(unsigned char *block) {
+    return (size_t *)(void *)(block + block_size(block) - TRAILER);
+}
+/* Bytes the owner of an allocated block may use: all of it in the release build, exactly what
+ * was requested in the checked build (the rest is canary and trailer). */
+static inline size_t payload_bytes(unsigned char *block) {
+#if LISTHEAP_DEBUG
+    return trailer_of(block)[0];
+#else
+    return block_size(block) - WORD;
+#endif
+}
+/* Checked build: the poisoned interior of a free block, after its links, before its tag. */
+static inline unsigned char *poison_start(unsigned char *block) {
+    return block + sizeof(struct free_block);
+}
+static inline unsigned char *poison_end(unsigned char *block) {
+    return block + block_size(block) - WORD;
+}
+/* First byte in [from, to) that differs from `value`, or NULL. */
+static inline const unsigned char *first_mismatch(const unsigned char *from,
+                                                  const unsigned char *to, unsigned value) {
+    for (; from < to; from++)
+        if (*from != value)
+            return from;
+    return NULL;
 }
 
 /* Size-class mapping shared by the allocator and the checker. */

@@ -4,6 +4,7 @@
  * corrupted heap (every pointer is bounds-checked before it is followed, every walk is bounded).
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "block.h"
 
@@ -47,10 +48,6 @@ static int node_is_free_block(const struct free_block *fb) {
 
 /* ---------------------------------------------------------------- the check */
 
-struct tally {
-    size_t total, used, free_bytes, free_blocks, live_blocks;
-};
-
 static int check_bitmap(void) {
     for (unsigned c = 0; c < CLASS_COUNT; c++)
         if (class_listed(c) != (heap.lists[c] != NULL))
@@ -68,92 +65,204 @@ static int check_bitmap(void) {
     return LISTHEAP_OK;
 }
 
+/* Checked build: the canary of a used block, the poison of a free one. */
+static int check_debug_bytes(unsigned char *block) {
+#if LISTHEAP_DEBUG
+    if (block_is_used(block)) {
+        size_t n = trailer_of(block)[0];
+        if (n > block_size(block) - EXTRA_BYTES ||
+            first_mismatch(block + WORD + n, (unsigned char *)trailer_of(block), CANARY_BYTE))
+            return LISTHEAP_E_CANARY;
+    } else if (first_mismatch(poison_start(block), poison_end(block), POISON_BYTE)) {
+        return LISTHEAP_E_POISON;
+    }
+#else
+    (void)block;
+#endif
+    return LISTHEAP_OK;
+}
+
 static int check_block(const struct region *r, unsigned char *block, int prev_free) {
     size_t s = block_size(block);
     if (s < MIN_BLOCK || s % ALIGN || s > (size_t)(r->end - block))
         return LISTHEAP_E_BAD_SIZE;
     if (block_prev_is_free(block) != prev_free)
         return LISTHEAP_E_BAD_PREV_FLAG;
-    if (block_is_used(block))
-        return LISTHEAP_OK;
-    if (prev_free)
-        return LISTHEAP_E_UNCOALESCED;
-    if (*(size_t *)(void *)(block + s - WORD) != s)
-        return LISTHEAP_E_BAD_TAG;
+    if (!block_is_used(block)) {
+        if (prev_free)
+            return LISTHEAP_E_UNCOALESCED;
+        if (*(size_t *)(void *)(block + s - WORD) != s)
+            return LISTHEAP_E_BAD_TAG;
+    }
     return LISTHEAP_OK;
 }
 
-static int check_region(const struct region *r, struct tally *t) {
-    unsigned char *block = r->first;
-    int prev_free = 0;
-    while (block != r->end) {
-        int status = check_block(r, block, prev_free);
-        if (status != LISTHEAP_OK)
-            return status;
-        size_t s = block_size(block);
-        t->total += s;
-        if (block_is_used(block)) {
-            t->used += s;
-            t->live_blocks++;
-        } else {
-            t->free_bytes += s;
-            t->free_blocks++;
+/* The check is one state machine, run to completion by listheap_check() and in bounded steps
+ * by listheap_check_step(). Phases: start (bitmap), walk the regions block by block, walk the
+ * free lists node by node, compare the tallies with the counters, and in the checked build
+ * walk the blocks once more for canaries and poison: the structure is judged first, so a
+ * broken structure is named as such even when it also broke a canary or the poison. */
+enum { PHASE_START, PHASE_BLOCKS, PHASE_LISTS, PHASE_BYTES };
+
+static void start_pass(struct listheap_check_cursor *c) {
+    memset(c, 0, sizeof *c);
+    c->generation = heap.generation;
+    c->phase = PHASE_BLOCKS;
+    c->at = heap.region_count ? heap.regions[0].first : NULL;
+}
+
+static void tally_block(struct listheap_check_cursor *c, unsigned char *block) {
+    size_t s = block_size(block);
+    c->total += s;
+    if (block_is_used(block)) {
+        c->used += s;
+        c->live_blocks++;
+    } else {
+        c->free_bytes += s;
+        c->free_blocks++;
+    }
+    c->prev_free = !block_is_used(block);
+}
+
+/* One block of the region walk, or the step to the next region at an end marker. */
+static int step_block(struct listheap_check_cursor *c) {
+    const struct region *r = &heap.regions[c->index];
+    unsigned char *block = c->at;
+    if (block != r->end) {
+        int status = check_block(r, block, c->prev_free);
+        if (status == LISTHEAP_OK) {
+            tally_block(c, block);
+            c->at = block + block_size(block);
         }
-        prev_free = !block_is_used(block);
-        block += s;
+        return status;
     }
     if ((*header_of(block) & ~FLAG_PREV_FREE) != FLAG_USED)
         return LISTHEAP_E_BAD_SENTINEL;
-    if (block_prev_is_free(block) != prev_free)
+    if (block_prev_is_free(block) != c->prev_free)
         return LISTHEAP_E_BAD_PREV_FLAG;
-    return LISTHEAP_OK;
-}
-
-/* Walk list c, at most `budget` nodes; adds to *count and *bytes. */
-static int check_list(unsigned c, size_t budget, size_t *count, size_t *bytes) {
-    const struct free_block *prev = NULL;
-    for (const struct free_block *fb = heap.lists[c]; fb; fb = fb->next) {
-        if (*count >= budget)
-            return LISTHEAP_E_BAD_COUNT; /* more listed than exist: a cycle or a stray node */
-        if (!node_is_free_block(fb) || fb->prev != prev)
-            return LISTHEAP_E_BAD_LINK;
-        size_t s = block_size((unsigned char *)(uintptr_t)fb);
-        if (listheap_class_of_(s) != c)
-            return LISTHEAP_E_BAD_CLASS;
-        ++*count;
-        *bytes += s;
-        prev = fb;
+    c->prev_free = 0;
+    if (++c->index < heap.region_count) {
+        c->at = heap.regions[c->index].first;
+    } else {
+        c->phase = PHASE_LISTS;
+        c->index = 0;
+        c->at = heap.lists[0];
     }
     return LISTHEAP_OK;
 }
 
-static int check_locked(void) {
-    int status = check_bitmap();
-    if (status != LISTHEAP_OK)
-        return status;
-    struct tally t = {0};
-    for (unsigned i = 0; i < heap.region_count; i++) {
-        status = check_region(&heap.regions[i], &t);
-        if (status != LISTHEAP_OK)
-            return status;
+/* One node of the list walk, or the step to the next class at a list's end. */
+static int step_node(struct listheap_check_cursor *c) {
+    const struct free_block *fb = c->at;
+    if (!fb) { /* on to the next non-empty class (at most CLASS_COUNT reads) */
+        c->prev_node = NULL;
+        while (++c->index < CLASS_COUNT && !heap.lists[c->index])
+            ;
+        if (c->index < CLASS_COUNT)
+            c->at = heap.lists[c->index];
+        return LISTHEAP_OK;
     }
-    size_t listed = 0, listed_bytes = 0;
-    for (unsigned c = 0; c < CLASS_COUNT; c++) {
-        status = check_list(c, t.free_blocks, &listed, &listed_bytes);
-        if (status != LISTHEAP_OK)
-            return status;
-    }
-    if (listed != t.free_blocks || listed_bytes != t.free_bytes)
+    if (c->listed >= c->free_blocks)
+        return LISTHEAP_E_BAD_COUNT; /* more listed than exist: a cycle or a stray node */
+    if (!node_is_free_block(fb) || fb->prev != c->prev_node)
+        return LISTHEAP_E_BAD_LINK;
+    size_t s = block_size((unsigned char *)(uintptr_t)fb);
+    if (listheap_class_of_(s) != c->index)
+        return LISTHEAP_E_BAD_CLASS;
+    c->listed++;
+    c->listed_bytes += s;
+    c->prev_node = (void *)(uintptr_t)fb;
+    c->at = fb->next;
+    return LISTHEAP_OK;
+}
+
+static int finish_pass(const struct listheap_check_cursor *c) {
+    if (c->listed != c->free_blocks || c->listed_bytes != c->free_bytes)
         return LISTHEAP_E_BAD_COUNT;
-    if (t.total != heap.total_bytes || t.used != heap.used_bytes ||
-        t.free_blocks != heap.free_blocks || t.live_blocks != heap.live_blocks)
+    if (c->total != heap.total_bytes || c->used != heap.used_bytes ||
+        c->free_blocks != heap.free_blocks || c->live_blocks != heap.live_blocks)
         return LISTHEAP_E_BAD_TOTALS;
     return LISTHEAP_OK;
 }
 
+/* Checked build: one block of the canary/poison walk (the structure is known good by now). */
+static int step_bytes(struct listheap_check_cursor *c) {
+    unsigned char *block = c->at;
+    if (block == heap.regions[c->index].end) {
+        if (++c->index < heap.region_count)
+            c->at = heap.regions[c->index].first;
+        return LISTHEAP_OK;
+    }
+    c->at = block_next(block);
+    return check_debug_bytes(block);
+}
+
+enum { STEP_MORE = 0, STEP_DONE = 2 }; /* besides LISTHEAP_E_* findings */
+
+/* The lists are walked: compare the totals; then the bytes phase (checked build) or done. */
+static int lists_done(struct listheap_check_cursor *c) {
+    int status = finish_pass(c);
+    if (status != LISTHEAP_OK)
+        return status;
+#if LISTHEAP_DEBUG
+    c->phase = PHASE_BYTES;
+    c->index = 0;
+    c->at = heap.region_count ? heap.regions[0].first : NULL;
+    return STEP_MORE;
+#else
+    return STEP_DONE;
+#endif
+}
+
+/* One unit of work of the current phase. */
+static int step_one(struct listheap_check_cursor *c) {
+    switch (c->phase) {
+    case PHASE_BLOCKS:
+        if (c->index < heap.region_count)
+            return step_block(c);
+        c->phase = PHASE_LISTS; /* no regions at all */
+        c->index = 0;
+        c->at = heap.lists[0];
+        return STEP_MORE;
+    case PHASE_LISTS:
+        return c->index < CLASS_COUNT ? step_node(c) : lists_done(c);
+    default:
+        return c->index < heap.region_count ? step_bytes(c) : STEP_DONE;
+    }
+}
+
+/* Advance by at most `budget` blocks or nodes: LISTHEAP_CHECK_IN_PROGRESS, LISTHEAP_OK at the
+ * end of a pass, or a finding (which also resets the cursor). */
+static int step_locked(struct listheap_check_cursor *c, size_t budget) {
+    if (c->phase != PHASE_START && c->generation != heap.generation)
+        c->phase = PHASE_START; /* the heap changed under the pass: start over */
+    if (c->phase == PHASE_START) {
+        int status = check_bitmap();
+        if (status != LISTHEAP_OK)
+            return status;
+        start_pass(c);
+    }
+    for (; budget > 0; budget--) {
+        int status = step_one(c);
+        if (status == STEP_MORE)
+            continue;
+        c->phase = PHASE_START;
+        return status == STEP_DONE ? LISTHEAP_OK : status;
+    }
+    return LISTHEAP_CHECK_IN_PROGRESS;
+}
+
 int listheap_check(void) {
+    struct listheap_check_cursor c = {0};
     lock_key key = lock_acquire();
-    int status = check_locked();
+    int status = step_locked(&c, SIZE_MAX);
+    lock_release(key);
+    return status;
+}
+
+int listheap_check_step(struct listheap_check_cursor *cursor, size_t max_blocks) {
+    lock_key key = lock_acquire();
+    int status = step_locked(cursor, max_blocks);
     lock_release(key);
     return status;
 }
@@ -180,7 +289,7 @@ static size_t largest_guaranteed_request(void) {
         return 0;
     unsigned w = top_bit32(heap.summary);
     unsigned c = w * 32u + top_bit32(heap.bitmap[w]);
-    return block_size((unsigned char *)heap.lists[c]) - WORD;
+    return block_size((unsigned char *)heap.lists[c]) - EXTRA_BYTES;
 }
 
 void listheap_get_stats(struct listheap_stats *stats) {
@@ -197,5 +306,58 @@ void listheap_get_stats(struct listheap_stats *stats) {
     stats->failures = heap.failures;
     stats->faults = heap.faults;
     stats->regions = heap.region_count;
+    lock_release(key);
+}
+
+/* ---------------------------------------------------------------- leak report */
+
+static const void *caller_of(unsigned char *block) {
+#if LISTHEAP_DEBUG
+    return (const void *)(uintptr_t)trailer_of(block)[1];
+#else
+    (void)block;
+    return NULL;
+#endif
+}
+
+/* Has a live block before `limit` (in walk order) the same caller? Then its group is done. */
+static int caller_seen_before(const void *caller, const unsigned char *limit) {
+    for (unsigned i = 0; i < heap.region_count; i++) {
+        const struct region *r = &heap.regions[i];
+        for (unsigned char *b = r->first; b < r->end; b = block_next(b)) {
+            if (b == limit)
+                return 0;
+            if (block_is_used(b) && caller_of(b) == caller)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Live blocks and payload bytes from `caller`, from `from` (in walk order) on. */
+static void count_caller(const void *caller, unsigned region, unsigned char *from, size_t *blocks,
+                         size_t *bytes) {
+    for (unsigned i = region; i < heap.region_count; i++) {
+        const struct region *r = &heap.regions[i];
+        for (unsigned char *b = i == region ? from : r->first; b < r->end; b = block_next(b))
+            if (block_is_used(b) && caller_of(b) == caller) {
+                ++*blocks;
+                *bytes += payload_bytes(b);
+            }
+    }
+}
+
+void listheap_report_leaks(listheap_leak_visitor visit, void *ctx) {
+    lock_key key = lock_acquire();
+    for (unsigned i = 0; i < heap.region_count; i++) {
+        const struct region *r = &heap.regions[i];
+        for (unsigned char *b = r->first; b < r->end; b = block_next(b)) {
+            if (!block_is_used(b) || caller_seen_before(caller_of(b), b))
+                continue;
+            size_t blocks = 0, bytes = 0;
+            count_caller(caller_of(b), i, b, &blocks, &bytes);
+            visit(ctx, caller_of(b), blocks, bytes);
+        }
+    }
     lock_release(key);
 }

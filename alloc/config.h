@@ -32,6 +32,15 @@
 #define LISTHEAP_CLASS_LOG2_MAX 20
 #endif
 
+/* The checked build: 1 adds, per allocated block, canary bytes after the payload, the requested
+ * size and the caller's address (a block holds request + header + at least 4 canary bytes + 2
+ * words, rounded to 8: 8 to 16 bytes more than the release build on 32-bit); freed memory is poisoned and verified when handed out again; new allocations are
+ * filled with a pattern; listheap_check() verifies every canary and every poisoned byte.
+ * Poisoning and pattern fills run under the lock: interrupt latency grows with block size. */
+#ifndef LISTHEAP_DEBUG
+#define LISTHEAP_DEBUG 0
+#endif
+
 /* The lock every public call takes (alloc/lock.h implements them; docs/integration.md says
  * which to choose):
  *   LISTHEAP_LOCKING_NONE     no lock: single-threaded code, or the caller serialises.

@@ -2,6 +2,7 @@
  * Private to alloc/: the allocation entry points with an explicit errno location, for the
  * newlib glue, whose _r functions must set errno in the struct _reent they are given
  * (r->_errno), not in whatever _REENT is current. The listheap_* calls pass &errno.
+ * `caller` is recorded with the block in the checked build (LISTHEAP_DEBUG).
  * Same contract as the listheap_* functions of listheap.h otherwise.
  */
 #ifndef LISTHEAP_ENTRY_H
@@ -9,9 +10,17 @@
 
 #include <stddef.h>
 
-void *listheap_malloc_err(size_t size, int *err);
-void *listheap_calloc_err(size_t count, size_t size, int *err);
-void *listheap_realloc_err(void *ptr, size_t size, int *err);
-void *listheap_memalign_err(size_t alignment, size_t size, int *err);
+void *listheap_malloc_err(size_t size, int *err, const void *caller);
+void *listheap_calloc_err(size_t count, size_t size, int *err, const void *caller);
+void *listheap_realloc_err(void *ptr, size_t size, int *err, const void *caller);
+void *listheap_memalign_err(size_t alignment, size_t size, int *err, const void *caller);
+
+/* The address the current function returns to: the allocation's caller, recorded by the
+ * checked build. Each public entry point passes its own, so the record names user code. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LISTHEAP_CALLER() __builtin_return_address(0)
+#else
+#define LISTHEAP_CALLER() ((const void *)0)
+#endif
 
 #endif /* LISTHEAP_ENTRY_H */

@@ -29,7 +29,14 @@ struct outcome {
     const void *fault_ptr;
     int error;                 /* errno value to set, 0: none */
     size_t oom_request;        /* valid when error == ENOMEM */
+    const void *caller;        /* who asked: recorded in the checked build */
 };
+
+static void note_fault(enum listheap_fault kind, const void *where, struct outcome *o) {
+    o->fault = kind;
+    o->fault_ptr = where;
+    heap.faults++;
+}
 
 /* ---------------------------------------------------------------- size arithmetic */
 
@@ -37,11 +44,11 @@ static size_t align_up(size_t n, size_t a) {
     return (n + a - 1) & ~(a - 1);
 }
 
-/* Block bytes for an n-byte request, or 0 if n + header overflows. */
+/* Block bytes for an n-byte request, or 0 if n + header (+ checks) overflows. */
 static size_t block_bytes_for(size_t n) {
-    if (n > SIZE_MAX - WORD - (ALIGN - 1))
+    if (n > SIZE_MAX - EXTRA_BYTES - (ALIGN - 1))
         return 0;
-    size_t need = align_up(n + WORD, ALIGN);
+    size_t need = align_up(n + EXTRA_BYTES, ALIGN);
     return need < MIN_BLOCK ? MIN_BLOCK : need;
 }
 
@@ -148,10 +155,12 @@ static void list_insert(unsigned char *block) {
         bitmap_set(c);
     heap.lists[c] = fb;
     heap.free_blocks++;
+    heap.generation++;
 }
 
 static void list_remove(unsigned char *block) {
     struct free_block *fb = as_free(block);
+    heap.generation++;
     if (fb->next)
         fb->next->prev = fb->prev;
     if (fb->prev) {
@@ -202,6 +211,73 @@ static void carve(unsigned char *block, size_t have, size_t need, size_t prev_fr
     }
 }
 
+/* ---------------------------------------------------------------- checked build */
+/* Every helper here compiles to nothing when LISTHEAP_DEBUG is 0. */
+
+/* Poison [from, to): bytes that become the interior of a free block. */
+static void poison(unsigned char *from, const unsigned char *to) {
+#if LISTHEAP_DEBUG
+    if (from < to)
+        memset(from, POISON_BYTE, (size_t)(to - from));
+#else
+    (void)from;
+    (void)to;
+#endif
+}
+
+/* Before [lo, hi) of the free block `block` (unlisted, not yet carved) is handed out: its
+ * poisoned bytes must be intact, else someone wrote to freed memory. Reported, not fatal. */
+static void verify_poison(unsigned char *block, unsigned char *lo, unsigned char *hi,
+                          struct outcome *o) {
+#if LISTHEAP_DEBUG
+    if (lo < poison_start(block))
+        lo = poison_start(block);
+    if (hi > poison_end(block))
+        hi = poison_end(block);
+    const unsigned char *bad = lo < hi ? first_mismatch(lo, hi, POISON_BYTE) : NULL;
+    if (bad)
+        note_fault(LISTHEAP_FAULT_USE_AFTER_FREE, bad, o);
+#else
+    (void)block;
+    (void)lo;
+    (void)hi;
+    (void)o;
+#endif
+}
+
+/* An allocated block now holds n requested bytes: fill [from_byte, n) with the fresh pattern,
+ * the rest up to the trailer with canary bytes, and record n and the caller. */
+static void mark_payload(unsigned char *block, size_t from_byte, size_t n, const void *caller) {
+#if LISTHEAP_DEBUG
+    unsigned char *payload = payload_of(block);
+    size_t *trailer = trailer_of(block);
+    if (from_byte < n)
+        memset(payload + from_byte, FRESH_BYTE, n - from_byte);
+    memset(payload + n, CANARY_BYTE, (size_t)((unsigned char *)trailer - (payload + n)));
+    trailer[0] = n;
+    trailer[1] = (size_t)(uintptr_t)caller;
+#else
+    (void)block;
+    (void)from_byte;
+    (void)n;
+    (void)caller;
+#endif
+}
+
+/* The canary of an allocated block is intact. */
+static int canary_intact(unsigned char *block) {
+#if LISTHEAP_DEBUG
+    unsigned char *payload = payload_of(block);
+    size_t n = trailer_of(block)[0];
+    if (n > block_size(block) - EXTRA_BYTES)
+        return 0;
+    return first_mismatch(payload + n, (unsigned char *)trailer_of(block), CANARY_BYTE) == NULL;
+#else
+    (void)block;
+    return 1;
+#endif
+}
+
 /* ---------------------------------------------------------------- regions */
 
 extern unsigned char __heap_start[] WEAK;
@@ -240,6 +316,7 @@ static int region_add_locked(void *start, size_t size) {
         return LISTHEAP_E_FULL;
     size_t span = (size_t)(r.end - r.first);
     *header_of(r.end) = FLAG_USED; /* end marker: size 0, permanently used */
+    poison(r.first, r.end);
     make_free(r.first, span);
     heap.regions[heap.region_count++] = r;
     heap.total_bytes += span;
@@ -317,11 +394,11 @@ static unsigned char *live_block_of(const void *ptr, struct outcome *o) {
             fault = LISTHEAP_FAULT_BAD_HEADER;
         else if (!block_is_used(block + s) && !links_intact(as_free(block + s)))
             fault = LISTHEAP_FAULT_BAD_LINK;
+        else if (!canary_intact(block))
+            fault = LISTHEAP_FAULT_OVERFLOW;
     }
     if (fault) {
-        o->fault = fault;
-        o->fault_ptr = ptr;
-        heap.faults++;
+        note_fault(fault, ptr, o);
         return NULL;
     }
     return block;
@@ -342,9 +419,7 @@ static unsigned char *find_free(size_t need) {
 
 static unsigned char *take_free(unsigned char *block, struct outcome *o) {
     if (!links_intact(as_free(block))) {
-        o->fault = LISTHEAP_FAULT_BAD_LINK;
-        o->fault_ptr = block;
-        heap.faults++;
+        note_fault(LISTHEAP_FAULT_BAD_LINK, block, o);
         return NULL;
     }
     list_remove(block);
@@ -369,7 +444,9 @@ static void *malloc_locked(size_t n, struct outcome *o) {
         note_failure(n, ENOMEM, o);
         return NULL;
     }
+    verify_poison(block, block, block + need, o);
     carve(block, block_size(block), need, 0);
+    mark_payload(block, 0, n, o->caller);
     heap.live_blocks++;
     heap.allocations++;
     return payload_of(block);
@@ -381,12 +458,15 @@ static void free_block_locked(unsigned char *block) {
     heap.live_blocks--;
     heap.frees++;
     unsigned char *next = block + size;
+    poison(payload_of(block), next);
     if (!block_is_used(next)) {
         list_remove(next);
         size += block_size(next);
+        poison(next, poison_start(next)); /* its header and links go inside */
     }
     if (block_prev_is_free(block)) {
         size_t before = prev_tag(block);
+        poison(block - WORD, payload_of(block)); /* previous tag and this header go inside */
         block -= before;
         list_remove(block);
         size += before;
@@ -438,6 +518,7 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
         return NULL;
     }
     size_t have = block_size(block), gap = aligned_gap(block, align);
+    verify_poison(block, block + gap, block + gap + need, o);
     size_t prev_free = 0;
     if (gap) {
         make_free(block, gap);
@@ -446,6 +527,7 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
         prev_free = FLAG_PREV_FREE;
     }
     carve(block, have, need, prev_free);
+    mark_payload(block, 0, n, o->caller);
     heap.live_blocks++;
     heap.allocations++;
     return payload_of(block);
@@ -466,6 +548,9 @@ static void shrink_in_place(unsigned char *block, size_t keep) {
     }
     if (spare < MIN_BLOCK)
         return; /* only when the successor is used: nothing to give */
+    poison(block + keep, next);
+    if (!block_is_used(next))
+        poison(next, poison_start(next));
     *header_of(block) = keep | (*header_of(block) & FLAG_MASK);
     heap.used_bytes -= size - keep;
     make_free(block + keep, spare);
@@ -485,13 +570,16 @@ static int grow_in_place(unsigned char *block, size_t need) {
     return 1;
 }
 
-/* In-place realloc of a validated block: the new payload, or NULL when it must move. */
-static void *resize_in_place(unsigned char *block, size_t need) {
-    if (need <= block_size(block)) {
+/* In-place realloc of a validated block to n bytes (need block bytes): the new payload, or
+ * NULL when it must move. */
+static void *resize_in_place(unsigned char *block, size_t n, size_t need, const void *caller) {
+    size_t old_n = payload_bytes(block);
+    if (need <= block_size(block))
         shrink_in_place(block, need);
-        return payload_of(block);
-    }
-    return grow_in_place(block, need) ? payload_of(block) : NULL;
+    else if (!grow_in_place(block, need))
+        return NULL;
+    mark_payload(block, old_n, n, caller);
+    return payload_of(block);
 }
 
 /* ---------------------------------------------------------------- public API */
@@ -531,8 +619,9 @@ int listheap_add_region(void *start, size_t size) {
     return status;
 }
 
-void *listheap_malloc_err(size_t size, int *err) {
+void *listheap_malloc_err(size_t size, int *err, const void *caller) {
     struct outcome o = {0};
+    o.caller = caller;
     lock_key key = lock_acquire();
     void *p = malloc_locked(size, &o);
     lock_release(key);
@@ -548,8 +637,9 @@ void listheap_free(void *ptr) {
     report(&o, &errno);
 }
 
-void *listheap_memalign_err(size_t alignment, size_t size, int *err) {
+void *listheap_memalign_err(size_t alignment, size_t size, int *err, const void *caller) {
     struct outcome o = {0};
+    o.caller = caller;
     lock_key key = lock_acquire();
     void *p = memalign_locked(alignment, size, &o);
     lock_release(key);
@@ -557,7 +647,7 @@ void *listheap_memalign_err(size_t alignment, size_t size, int *err) {
     return p;
 }
 
-void *listheap_calloc_err(size_t count, size_t size, int *err) {
+void *listheap_calloc_err(size_t count, size_t size, int *err, const void *caller) {
     size_t bytes;
     if (size_mul_overflows(count, size, &bytes)) {
         struct outcome o = {0};
@@ -567,15 +657,16 @@ void *listheap_calloc_err(size_t count, size_t size, int *err) {
         report(&o, err);
         return NULL;
     }
-    void *p = listheap_malloc_err(bytes, err);
+    void *p = listheap_malloc_err(bytes, err, caller);
     if (p)
         memset(p, 0, bytes); /* outside the lock */
     return p;
 }
 
 /* Allocate a new block, copy outside the lock, then free the old one. */
-static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n, int *err) {
-    void *fresh = listheap_malloc_err(n, err);
+static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n, int *err,
+                               const void *caller) {
+    void *fresh = listheap_malloc_err(n, err, caller);
     if (!fresh)
         return NULL;
     memcpy(fresh, ptr, old_usable < n ? old_usable : n);
@@ -583,9 +674,9 @@ static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n, int *err)
     return fresh;
 }
 
-void *listheap_realloc_err(void *ptr, size_t size, int *err) {
+void *listheap_realloc_err(void *ptr, size_t size, int *err, const void *caller) {
     if (!ptr)
-        return listheap_malloc_err(size, err);
+        return listheap_malloc_err(size, err, caller);
     if (size == 0) {
         listheap_free(ptr);
         return NULL;
@@ -597,8 +688,8 @@ void *listheap_realloc_err(void *ptr, size_t size, int *err) {
     lock_key key = lock_acquire();
     unsigned char *block = live_block_of(ptr, &o);
     if (block && need) {
-        result = resize_in_place(block, need);
-        old_usable = block_size(block) - WORD;
+        old_usable = payload_bytes(block);
+        result = resize_in_place(block, size, need, caller);
     } else if (block) {
         note_failure(size, ENOMEM, &o);
     } else {
@@ -608,23 +699,23 @@ void *listheap_realloc_err(void *ptr, size_t size, int *err) {
     report(&o, err);
     if (result || !block || !need)
         return result;
-    return realloc_by_moving(ptr, old_usable, size, err);
+    return realloc_by_moving(ptr, old_usable, size, err, caller);
 }
 
 void *listheap_malloc(size_t size) {
-    return listheap_malloc_err(size, &errno);
+    return listheap_malloc_err(size, &errno, LISTHEAP_CALLER());
 }
 
 void *listheap_calloc(size_t count, size_t size) {
-    return listheap_calloc_err(count, size, &errno);
+    return listheap_calloc_err(count, size, &errno, LISTHEAP_CALLER());
 }
 
 void *listheap_realloc(void *ptr, size_t size) {
-    return listheap_realloc_err(ptr, size, &errno);
+    return listheap_realloc_err(ptr, size, &errno, LISTHEAP_CALLER());
 }
 
 void *listheap_memalign(size_t alignment, size_t size) {
-    return listheap_memalign_err(alignment, size, &errno);
+    return listheap_memalign_err(alignment, size, &errno, LISTHEAP_CALLER());
 }
 
 size_t listheap_usable_size(const void *ptr) {
@@ -633,7 +724,7 @@ size_t listheap_usable_size(const void *ptr) {
     struct outcome o = {0};
     lock_key key = lock_acquire();
     unsigned char *block = live_block_of(ptr, &o);
-    size_t usable = block ? block_size(block) - WORD : 0;
+    size_t usable = block ? payload_bytes(block) : 0;
     lock_release(key);
     report(&o, &errno);
     return usable;

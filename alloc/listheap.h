@@ -29,8 +29,8 @@
  *               otherwise from the smallest non-empty larger class ("good fit", after TLSF).
  *               listheap_get_stats() reports largest_free_block: the largest request that is
  *               guaranteed to succeed by that rule.
- *   Static RAM  one control structure of 408 bytes on 32-bit with the defaults: 70 class heads
- *               (280), a 3+1-word bitmap (16), 8 regions (64), bounds and counters (48). Each
+ *   Static RAM  one control structure of 412 bytes on 32-bit with the defaults: 70 class heads
+ *               (280), a 3+1-word bitmap (16), 8 regions (64), bounds and counters (52). Each
  *               class or region costs one or two pointers; config.h has the knobs.
  *   Safety      every public call takes LISTHEAP_LOCK (no-op by default; see config.h). Hooks
  *               are called with the lock released and must not allocate.
@@ -90,8 +90,13 @@ enum listheap_status {
     LISTHEAP_E_BAD_CLASS = -26,    /* free block listed under the wrong size class */
     LISTHEAP_E_BAD_BITMAP = -27,   /* class bitmap disagrees with the lists */
     LISTHEAP_E_BAD_COUNT = -28,    /* free blocks listed != free blocks in the regions */
-    LISTHEAP_E_BAD_TOTALS = -29    /* byte or block counters disagree with the walk */
+    LISTHEAP_E_BAD_TOTALS = -29,   /* byte or block counters disagree with the walk */
+    LISTHEAP_E_CANARY = -30,       /* checked build: bytes after a payload were overwritten */
+    LISTHEAP_E_POISON = -31        /* checked build: a free block was written to */
 };
+
+/* Result of listheap_check_step() while a pass is not complete yet. */
+#define LISTHEAP_CHECK_IN_PROGRESS 1
 
 /* What listheap_fault_hook() is told. The heap is never modified by the faulting call. */
 enum listheap_fault {
@@ -100,7 +105,11 @@ enum listheap_fault {
     LISTHEAP_FAULT_NOT_LIVE = 3,   /* header says free: a double free or a stale pointer */
     LISTHEAP_FAULT_BAD_HEADER = 4, /* header or neighbours inconsistent: corruption, or an
                                       interior/never-allocated pointer */
-    LISTHEAP_FAULT_BAD_LINK = 5    /* a free list link is damaged (found before following it) */
+    LISTHEAP_FAULT_BAD_LINK = 5,   /* a free list link is damaged (found before following it) */
+    LISTHEAP_FAULT_OVERFLOW = 6,   /* checked build: the canary after the payload is damaged
+                                      (a write past the requested size); ptr = the payload */
+    LISTHEAP_FAULT_USE_AFTER_FREE = 7 /* checked build: a free block was written to; reported
+                                      when it is handed out again; ptr = first damaged byte */
 };
 
 struct listheap_stats {
@@ -142,9 +151,32 @@ void listheap_reset_peak(void);
 int listheap_check(void);
 
 typedef void (*listheap_visitor)(void *ctx, void *payload, size_t size, int used);
-/* Call visit for every block in address order, region by region: payload address, usable
- * bytes, 1 if allocated. Runs under the lock: the visitor must not allocate or free. */
+/* Call visit for every block in address order, region by region: payload address, bytes
+ * from the payload to the end of the block (block size - header; in the checked build that
+ * includes canary and trailer), 1 if allocated. Runs under the lock: the visitor must not
+ * allocate or free. */
 void listheap_walk(listheap_visitor visit, void *ctx);
+
+/* Incremental listheap_check() for an idle task under a watchdog: each call examines at most
+ * max_blocks blocks or list nodes and returns LISTHEAP_CHECK_IN_PROGRESS until a whole pass is
+ * done (then LISTHEAP_OK), or a LISTHEAP_E_* finding. Zero-initialise the cursor before the first
+ * call. If the heap changes between calls the pass starts over, so it completes only when the
+ * heap stays unchanged for the calls of one pass. */
+struct listheap_check_cursor { /* private to check.c: zero it, then only pass it back */
+    unsigned long generation;
+    unsigned phase, index;
+    int prev_free;
+    void *at, *prev_node;
+    size_t total, used, free_bytes, free_blocks, live_blocks, listed, listed_bytes;
+};
+int listheap_check_step(struct listheap_check_cursor *cursor, size_t max_blocks);
+
+/* Live blocks grouped by the address that allocated them (checked build; the release build
+ * has no caller records and reports every live block under caller NULL). For leak hunting on
+ * a device: run it at a quiet moment, print what visit receives. Runs under the lock and takes
+ * O(live blocks^2) time; the visitor must not allocate. */
+typedef void (*listheap_leak_visitor)(void *ctx, const void *caller, size_t blocks, size_t bytes);
+void listheap_report_leaks(listheap_leak_visitor visit, void *ctx);
 
 /* Hooks: weak defaults that the application may replace with its own definitions.
  * Called with no lock held; must not allocate.

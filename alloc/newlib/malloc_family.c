@@ -43,70 +43,37 @@ int malloc_trim(size_t pad);
 void mstats(char *title);
 void _mstats_r(struct _reent *r, char *title);
 
-/* ---------------------------------------------------------------- the reentrant forms */
+/* ---------------------------------------------------------------- shared bodies
+ * Every exported function below passes LISTHEAP_CALLER(), its own return address, so the
+ * checked build records the code that called malloc, not this file. */
 
-void *_malloc_r(struct _reent *r, size_t size) {
-    return listheap_malloc_err(size, &r->_errno);
+static void *do_malloc(int *err, size_t size, const void *caller) {
+    return listheap_malloc_err(size, err, caller);
 }
 
-void _free_r(struct _reent *r, void *ptr) {
-    (void)r;
-    listheap_free(ptr);
+static void *do_memalign(int *err, size_t alignment, size_t size, const void *caller) {
+    return listheap_memalign_err(alignment, size, err, caller);
 }
 
-void _cfree_r(struct _reent *r, void *ptr) {
-    (void)r;
-    listheap_free(ptr);
-}
-
-void *_realloc_r(struct _reent *r, void *ptr, size_t size) {
-    return listheap_realloc_err(ptr, size, &r->_errno);
-}
-
-void *_calloc_r(struct _reent *r, size_t count, size_t size) {
-    return listheap_calloc_err(count, size, &r->_errno);
-}
-
-void *_memalign_r(struct _reent *r, size_t alignment, size_t size) {
-    return listheap_memalign_err(alignment, size, &r->_errno);
-}
-
-void *_aligned_alloc_r(struct _reent *r, size_t alignment, size_t size) {
-    return listheap_memalign_err(alignment, size, &r->_errno);
-}
-
-void *_valloc_r(struct _reent *r, size_t size) {
-    return listheap_memalign_err(LISTHEAP_PAGE_SIZE, size, &r->_errno);
-}
-
-void *_pvalloc_r(struct _reent *r, size_t size) {
-    if (size > SIZE_MAX - (LISTHEAP_PAGE_SIZE - 1)) {
-        /* rounding up would wrap: ask for the impossible so that the failure is counted */
-        return listheap_malloc_err(SIZE_MAX, &r->_errno);
-    }
+static void *do_pvalloc(int *err, size_t size, const void *caller) {
+    if (size > SIZE_MAX - (LISTHEAP_PAGE_SIZE - 1)) /* rounding up would wrap: count it */
+        return listheap_malloc_err(SIZE_MAX, err, caller);
     size_t rounded = (size + LISTHEAP_PAGE_SIZE - 1) & ~(LISTHEAP_PAGE_SIZE - 1);
-    return listheap_memalign_err(LISTHEAP_PAGE_SIZE, rounded, &r->_errno);
+    return listheap_memalign_err(LISTHEAP_PAGE_SIZE, rounded, err, caller);
 }
 
-size_t _malloc_usable_size_r(struct _reent *r, void *ptr) {
-    (void)r;
-    return listheap_usable_size(ptr);
-}
-
-int _posix_memalign_r(struct _reent *r, void **out, size_t alignment, size_t size) {
-    (void)r;
+static int do_posix_memalign(void **out, size_t alignment, size_t size, const void *caller) {
     if (alignment < sizeof(void *) || (alignment & (alignment - 1)))
         return EINVAL;
     int err = 0;
-    void *p = listheap_memalign_err(alignment, size, &err);
+    void *p = listheap_memalign_err(alignment, size, &err, caller);
     if (!p)
         return err ? err : ENOMEM;
     *out = p;
     return 0;
 }
 
-struct mallinfo _mallinfo_r(struct _reent *r) {
-    (void)r;
+static struct mallinfo do_mallinfo(void) {
     struct listheap_stats s;
     listheap_get_stats(&s);
     struct mallinfo mi = {0};
@@ -117,22 +84,9 @@ struct mallinfo _mallinfo_r(struct _reent *r) {
     return mi;
 }
 
-int _mallopt_r(struct _reent *r, int param, int value) {
-    (void)r;
-    (void)param;
-    (void)value;
-    return 0;
-}
-
-int _malloc_trim_r(struct _reent *r, size_t pad) {
-    (void)r;
-    (void)pad;
-    return 0;
-}
-
 /* Prints to stderr as newlib does (its three lines first), then listheap's own figures. Only
  * an image that calls it links stdio for it. */
-void _malloc_stats_r(struct _reent *r) {
+static void do_malloc_stats(struct _reent *r) {
     struct listheap_stats s;
     listheap_get_stats(&s);
     FILE *err = _stderr_r(r);
@@ -144,103 +98,150 @@ void _malloc_stats_r(struct _reent *r) {
     fiprintf(err, "largest request  = %10lu\n", (unsigned long)s.largest_free_block);
 }
 
-void _mstats_r(struct _reent *r, char *title) {
+static void do_mstats(struct _reent *r, const char *title) {
     fiprintf(_stderr_r(r), "Memory allocation statistics %s\n", title);
-    _malloc_stats_r(r);
+    do_malloc_stats(r);
+}
+
+/* ---------------------------------------------------------------- the reentrant forms */
+
+void *_malloc_r(struct _reent *r, size_t size) {
+    return do_malloc(&r->_errno, size, LISTHEAP_CALLER());
+}
+void _free_r(struct _reent *r, void *ptr) {
+    (void)r;
+    listheap_free(ptr);
+}
+void _cfree_r(struct _reent *r, void *ptr) {
+    (void)r;
+    listheap_free(ptr);
+}
+void *_realloc_r(struct _reent *r, void *ptr, size_t size) {
+    return listheap_realloc_err(ptr, size, &r->_errno, LISTHEAP_CALLER());
+}
+void *_calloc_r(struct _reent *r, size_t count, size_t size) {
+    return listheap_calloc_err(count, size, &r->_errno, LISTHEAP_CALLER());
+}
+void *_memalign_r(struct _reent *r, size_t alignment, size_t size) {
+    return do_memalign(&r->_errno, alignment, size, LISTHEAP_CALLER());
+}
+void *_aligned_alloc_r(struct _reent *r, size_t alignment, size_t size) {
+    return do_memalign(&r->_errno, alignment, size, LISTHEAP_CALLER());
+}
+void *_valloc_r(struct _reent *r, size_t size) {
+    return do_memalign(&r->_errno, LISTHEAP_PAGE_SIZE, size, LISTHEAP_CALLER());
+}
+void *_pvalloc_r(struct _reent *r, size_t size) {
+    return do_pvalloc(&r->_errno, size, LISTHEAP_CALLER());
+}
+size_t _malloc_usable_size_r(struct _reent *r, void *ptr) {
+    (void)r;
+    return listheap_usable_size(ptr);
+}
+int _posix_memalign_r(struct _reent *r, void **out, size_t alignment, size_t size) {
+    (void)r;
+    return do_posix_memalign(out, alignment, size, LISTHEAP_CALLER());
+}
+struct mallinfo _mallinfo_r(struct _reent *r) {
+    (void)r;
+    return do_mallinfo();
+}
+int _mallopt_r(struct _reent *r, int param, int value) {
+    (void)r;
+    (void)param;
+    (void)value;
+    return 0;
+}
+int _malloc_trim_r(struct _reent *r, size_t pad) {
+    (void)r;
+    (void)pad;
+    return 0;
+}
+void _malloc_stats_r(struct _reent *r) {
+    do_malloc_stats(r);
+}
+void _mstats_r(struct _reent *r, char *title) {
+    do_mstats(r, title);
 }
 
 /* ---------------------------------------------------------------- the plain forms */
 
 void *malloc(size_t size) {
-    return _malloc_r(_REENT, size);
+    return do_malloc(&errno, size, LISTHEAP_CALLER());
 }
-
 void free(void *ptr) {
     listheap_free(ptr);
 }
-
 void cfree(void *ptr) {
     listheap_free(ptr);
 }
-
 void *realloc(void *ptr, size_t size) {
-    return _realloc_r(_REENT, ptr, size);
+    return listheap_realloc_err(ptr, size, &errno, LISTHEAP_CALLER());
 }
-
 void *calloc(size_t count, size_t size) {
-    return _calloc_r(_REENT, count, size);
+    return listheap_calloc_err(count, size, &errno, LISTHEAP_CALLER());
 }
-
 void *memalign(size_t alignment, size_t size) {
-    return _memalign_r(_REENT, alignment, size);
+    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
 }
-
 void *aligned_alloc(size_t alignment, size_t size) {
-    return _aligned_alloc_r(_REENT, alignment, size);
+    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
 }
-
 int posix_memalign(void **out, size_t alignment, size_t size) {
-    return _posix_memalign_r(_REENT, out, alignment, size);
+    return do_posix_memalign(out, alignment, size, LISTHEAP_CALLER());
 }
-
 void *valloc(size_t size) {
-    return _valloc_r(_REENT, size);
+    return do_memalign(&errno, LISTHEAP_PAGE_SIZE, size, LISTHEAP_CALLER());
 }
-
 void *pvalloc(size_t size) {
-    return _pvalloc_r(_REENT, size);
+    return do_pvalloc(&errno, size, LISTHEAP_CALLER());
 }
-
 size_t malloc_usable_size(void *ptr) {
     return listheap_usable_size(ptr);
 }
-
 struct mallinfo mallinfo(void) {
-    return _mallinfo_r(_REENT);
+    return do_mallinfo();
 }
-
 int mallopt(int param, int value) {
-    return _mallopt_r(_REENT, param, value);
+    (void)param;
+    (void)value;
+    return 0;
 }
-
 int malloc_trim(size_t pad) {
-    return _malloc_trim_r(_REENT, pad);
+    (void)pad;
+    return 0;
 }
-
 void malloc_stats(void) {
-    _malloc_stats_r(_REENT);
+    do_malloc_stats(_REENT);
 }
-
 void mstats(char *title) {
-    _mstats_r(_REENT, title);
+    do_mstats(_REENT, title);
 }
 
 /* ---------------------------------------------------------------- the --wrap forms
  * With -Wl,--wrap=malloc the linker sends every undefined reference to malloc to __wrap_malloc.
  * Defining these here (not in a separate object) makes the first __wrap_ reference bring the
- * _r family above with it. They call the _r forms, never the wrapped plain names. */
+ * _r family above with it. They never call the wrapped plain names. */
 
-#define WRAP_PROTOTYPES                                                                         \
-    void *__wrap_malloc(size_t);                                                                \
-    void __wrap_free(void *);                                                                   \
-    void __wrap_cfree(void *);                                                                  \
-    void *__wrap_realloc(void *, size_t);                                                       \
-    void *__wrap_calloc(size_t, size_t);                                                        \
-    void *__wrap_memalign(size_t, size_t);                                                      \
-    void *__wrap_aligned_alloc(size_t, size_t);                                                 \
-    int __wrap_posix_memalign(void **, size_t, size_t);                                         \
-    void *__wrap_valloc(size_t);                                                                \
-    void *__wrap_pvalloc(size_t);                                                               \
-    size_t __wrap_malloc_usable_size(void *);                                                   \
-    struct mallinfo __wrap_mallinfo(void);                                                      \
-    int __wrap_mallopt(int, int);                                                               \
-    int __wrap_malloc_trim(size_t);                                                             \
-    void __wrap_malloc_stats(void);                                                             \
-    void __wrap_mstats(char *);
-WRAP_PROTOTYPES
+void *__wrap_malloc(size_t);
+void __wrap_free(void *);
+void __wrap_cfree(void *);
+void *__wrap_realloc(void *, size_t);
+void *__wrap_calloc(size_t, size_t);
+void *__wrap_memalign(size_t, size_t);
+void *__wrap_aligned_alloc(size_t, size_t);
+int __wrap_posix_memalign(void **, size_t, size_t);
+void *__wrap_valloc(size_t);
+void *__wrap_pvalloc(size_t);
+size_t __wrap_malloc_usable_size(void *);
+struct mallinfo __wrap_mallinfo(void);
+int __wrap_mallopt(int, int);
+int __wrap_malloc_trim(size_t);
+void __wrap_malloc_stats(void);
+void __wrap_mstats(char *);
 
 void *__wrap_malloc(size_t size) {
-    return _malloc_r(_REENT, size);
+    return do_malloc(&errno, size, LISTHEAP_CALLER());
 }
 void __wrap_free(void *ptr) {
     listheap_free(ptr);
@@ -249,41 +250,44 @@ void __wrap_cfree(void *ptr) {
     listheap_free(ptr);
 }
 void *__wrap_realloc(void *ptr, size_t size) {
-    return _realloc_r(_REENT, ptr, size);
+    return listheap_realloc_err(ptr, size, &errno, LISTHEAP_CALLER());
 }
 void *__wrap_calloc(size_t count, size_t size) {
-    return _calloc_r(_REENT, count, size);
+    return listheap_calloc_err(count, size, &errno, LISTHEAP_CALLER());
 }
 void *__wrap_memalign(size_t alignment, size_t size) {
-    return _memalign_r(_REENT, alignment, size);
+    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
 }
 void *__wrap_aligned_alloc(size_t alignment, size_t size) {
-    return _aligned_alloc_r(_REENT, alignment, size);
+    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
 }
 int __wrap_posix_memalign(void **out, size_t alignment, size_t size) {
-    return _posix_memalign_r(_REENT, out, alignment, size);
+    return do_posix_memalign(out, alignment, size, LISTHEAP_CALLER());
 }
 void *__wrap_valloc(size_t size) {
-    return _valloc_r(_REENT, size);
+    return do_memalign(&errno, LISTHEAP_PAGE_SIZE, size, LISTHEAP_CALLER());
 }
 void *__wrap_pvalloc(size_t size) {
-    return _pvalloc_r(_REENT, size);
+    return do_pvalloc(&errno, size, LISTHEAP_CALLER());
 }
 size_t __wrap_malloc_usable_size(void *ptr) {
     return listheap_usable_size(ptr);
 }
 struct mallinfo __wrap_mallinfo(void) {
-    return _mallinfo_r(_REENT);
+    return do_mallinfo();
 }
 int __wrap_mallopt(int param, int value) {
-    return _mallopt_r(_REENT, param, value);
+    (void)param;
+    (void)value;
+    return 0;
 }
 int __wrap_malloc_trim(size_t pad) {
-    return _malloc_trim_r(_REENT, pad);
+    (void)pad;
+    return 0;
 }
 void __wrap_malloc_stats(void) {
-    _malloc_stats_r(_REENT);
+    do_malloc_stats(_REENT);
 }
 void __wrap_mstats(char *title) {
-    _mstats_r(_REENT, title);
+    do_mstats(_REENT, title);
 }

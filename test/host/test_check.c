@@ -134,6 +134,7 @@ static void test_check_reports_more_nodes_listed_than_exist(void **state) {
     size_t size = block_size(block_from_payload(b));
     unsigned char saved[8 * 64];
     memcpy(saved, fake, size);
+    memset(fake, POISON_BYTE, size); /* what the checked build expects inside a free block */
     *header_of(fake) = size;
     *(size_t *)(void *)(fake + size - WORD) = size;
     struct free_block *fb = as_free(block_from_payload(b));
@@ -199,7 +200,7 @@ static void test_memalign_reports_damaged_link_instead_of_following_it(void **st
     tail->prev = as_free(block_from_payload(c)); /* a live block: no consistent back link */
     struct listheap_stats before, after;
     listheap_get_stats(&before);
-    assert_null(listheap_memalign(256, 16)); /* only the tail can serve it */
+    assert_null(listheap_memalign(256, 64)); /* only the tail can serve it: b is too small */
     listheap_get_stats(&after);
     assert_int_equal(after.faults, before.faults + 1);
     assert_int_equal(after.failures, before.failures + 1);

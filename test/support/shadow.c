@@ -123,10 +123,17 @@ static int check_placement(struct shadow *sh, const void *p, size_t size, size_t
     if (usable < size) {
         return fail(sh, "usable_size(%p) = %zu < requested %zu", p, usable, size);
     }
+#if LISTHEAP_DEBUG
+    if (usable != size) {
+        return fail(sh, "checked build: usable_size(%p) = %zu, not the %zu requested", p, usable,
+                    size);
+    }
+#else
     if (usable + W < LISTHEAP_MIN_BLOCK || (usable + W) % LISTHEAP_ALIGNMENT != 0) {
         return fail(sh, "usable_size(%p) = %zu: block of %zu bytes is not a multiple of 8 >= %zu",
                     p, usable, usable + W, (size_t)LISTHEAP_MIN_BLOCK);
     }
+#endif
     /* Header before, payload, and at least the next header or the end marker after. */
     uintptr_t lo = a - W;
     uintptr_t hi = a + usable + W;
@@ -272,7 +279,7 @@ int shadow_check_stats(struct shadow *sh) {
         return fail(sh, "stats: used %zu + free %zu != total %zu", st.used_bytes, st.free_bytes,
                     st.total_bytes);
     }
-    if (st.used_bytes != block_bytes) {
+    if (st.used_bytes != block_bytes && !LISTHEAP_DEBUG) {
         return fail(sh,
                     "stats.used_bytes = %zu, but the live blocks' usable sizes + headers sum to "
                     "%zu",
@@ -307,7 +314,7 @@ int shadow_check_stats(struct shadow *sh) {
                     st.free_bytes);
     }
     if (st.free_blocks == 0 ? st.largest_free_block != 0
-                            : st.largest_free_block + W > st.free_bytes) {
+                            : st.largest_free_block + SHADOW_EXTRA > st.free_bytes) {
         return fail(sh, "stats.largest_free_block = %zu impossible with %zu free bytes in %zu "
                         "blocks",
                     st.largest_free_block, st.free_bytes, st.free_blocks);
@@ -480,7 +487,8 @@ int shadow_check_walk(struct shadow *sh) {
                         sh->e[s->index].size);
         }
         size_t usable = listheap_usable_size((const void *)s->addr);
-        if (usable != s->walk_size) {
+        /* checked build: the walk also counts canary and trailer */
+        if (LISTHEAP_DEBUG ? usable + SHADOW_EXTRA - W > s->walk_size : usable != s->walk_size) {
             return fail(sh, "walk reports %zu usable bytes at %p, usable_size says %zu",
                         s->walk_size, (void *)s->addr, usable);
         }
@@ -497,8 +505,8 @@ int shadow_check_walk(struct shadow *sh) {
     }
     /* largest_free_block: servable by the largest free block, and (size classes are at most a
      * quarter of a power of two wide) not less than about half of it. */
-    if (c.free_blocks > 0 && (st.largest_free_block + W > c.max_free ||
-                              2 * (st.largest_free_block + W + 8) < c.max_free)) {
+    if (c.free_blocks > 0 && (st.largest_free_block + SHADOW_EXTRA > c.max_free ||
+                              2 * (st.largest_free_block + SHADOW_EXTRA + 8) < c.max_free)) {
         return fail(sh, "stats.largest_free_block = %zu, but the largest free block has %zu "
                         "bytes",
                     st.largest_free_block, c.max_free);

@@ -17,6 +17,15 @@
 
 #include "listheap.h"
 
+/* Bytes a block needs besides the request (listheap.h, config.h): the header; in the checked
+ * build (LISTHEAP_DEBUG) also at least 4 canary bytes and a two-word trailer. There,
+ * listheap_usable_size() returns exactly the request, so block sizes are not derived from it. */
+#if LISTHEAP_DEBUG
+#define SHADOW_EXTRA (sizeof(size_t) + 4u + 2u * sizeof(size_t))
+#else
+#define SHADOW_EXTRA sizeof(size_t)
+#endif
+
 #define SHADOW_MAX_ENTRIES 4096
 #define SHADOW_MAX_REGIONS 16
 
