@@ -523,6 +523,40 @@ static void test_realloc_of_invalid_pointer_returns_null_with_einval(void **stat
     assert_int_equal(fault_kind, LISTHEAP_FAULT_FOREIGN);
 }
 
+static void test_realloc_of_freed_block_reports_not_live_and_changes_nothing(void **state) {
+    (void)state;
+    unsigned char *a = listheap_malloc(32), *b = listheap_malloc(32);
+    listheap_malloc(8);
+    listheap_free(b);
+    take_snapshot();
+    errno = 0;
+    assert_null(listheap_realloc(b, 64));
+    assert_int_equal(errno, EINVAL);
+    assert_int_equal(fault_kind, LISTHEAP_FAULT_NOT_LIVE);
+    assert_ptr_equal(fault_ptr, b);
+    assert_unchanged_since_snapshot(0, 1);
+    listheap_free(a);
+}
+
+/* A write one byte past what usable_size allows lands in the next block's header (release
+ * build) or in the canary (checked build): the check names it, and the damaged neighbour is
+ * refused instead of being freed into a corrupt list. */
+static void test_overflow_past_usable_size_is_caught(void **state) {
+    (void)state;
+    unsigned char *p = listheap_malloc(24), *q = listheap_malloc(24);
+    listheap_malloc(8);
+    size_t usable = listheap_usable_size(p);
+    unsigned char saved = p[usable];
+    p[usable] ^= 0xFF; /* the first byte after the usable bytes */
+    assert_int_not_equal(listheap_check(), LISTHEAP_OK);
+    take_snapshot();
+    listheap_free(LISTHEAP_DEBUG ? (void *)p : (void *)q);
+    assert_int_equal(fault_calls, 1); /* refused, reported */
+    assert_unchanged_since_snapshot(0, 1);
+    p[usable] = saved;
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+}
+
 static void test_usable_size_of_invalid_pointer_is_zero(void **state) {
     (void)state;
     int on_stack = 0;
@@ -936,6 +970,8 @@ int main(void) {
         T(test_double_free_reports_not_live_and_changes_nothing),
         T(test_free_of_interior_pointer_reports_fault),
         T(test_realloc_of_invalid_pointer_returns_null_with_einval),
+        T(test_realloc_of_freed_block_reports_not_live_and_changes_nothing),
+        T(test_overflow_past_usable_size_is_caught),
         T(test_usable_size_of_invalid_pointer_is_zero),
         T(test_free_detects_damaged_free_list_link_before_following_it),
         T(test_malloc_detects_damaged_link_of_block_it_would_take),
