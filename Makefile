@@ -46,7 +46,7 @@ host32_FLAGS := -m32 -Os
 sanitize_FLAGS := -m64 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 checked_FLAGS := -m32 -O1 -g -DLISTHEAP_DEBUG=1 -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all test test-host setup coverage lint lib clean target-images test-target test-images run
+.PHONY: all test test-host setup coverage lint lib clean target-images test-target test-images test-irq-stress run
 all: test
 
 setup:
@@ -74,7 +74,7 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: test-host test-target test-images
+test: test-host test-target test-images test-irq-stress
 
 test-host: $(HOST_BINS)
 	$(Q)set -e; for c in $(CONFIGS); do for s in $(SUITES); do \
@@ -265,6 +265,38 @@ $(TDIR)/$(1)-$(2)/irq/test_lock.elf: test/target/test_lock.c $(TDIR)/$(1)-$(2)/b
 endef
 $(eval $(call lock_image,mps2-an500,nano))
 $(eval $(call lock_image,netduinoplus2,full))
+
+# Interrupt stress (test/target/test_irq_stress.c): SysTick allocates and frees while main
+# does, 200,000 operations under QEMU -icount. With the PRIMASK lock it must pass (exit 0);
+# with no lock (liblistheap_nolock.a, test-only) it must detect the race (exit 1, or 3 when
+# the corruption faults), so the test is shown able to fail.
+STRESS_ICOUNT := 6
+STRESS_CPUS := cortex-m4 cortex-m7
+$(foreach c,$(STRESS_CPUS),$(eval $(call arm_lib,$(c),liblistheap_nolock.a,-DLISTHEAP_LOCKING=LISTHEAP_LOCKING_NONE)))
+define stress_image # $(1) = board, $(2) = libc, $(3) = irq | nolock
+$(TDIR)/$(1)-$(2)/$(3)/test_irq_stress.elf: test/target/test_irq_stress.c $(TDIR)/$(1)-$(2)/base.stamp $(LIB_DIR)/$($(1)_CPU)/liblistheap_$(3).a
+	@echo "  LD      $$@"
+	@mkdir -p $$(@D)
+	$(Q)$(CC_ARM) $$($(1)-$(2)_CFLAGS) $(WARN) -I$(LIB_DIR)/include -nostartfiles -T ld/$(1).ld -Lld \
+		-Wl,--gc-sections -Wl,-Map=$$(@:.elf=.map) $($(1)_LDFLAGS) test/target/test_irq_stress.c \
+		$(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o))) \
+		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$($(1)_CPU) -llistheap_$(3) -o $$@
+	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+endef
+$(foreach k,irq nolock,$(eval $(call stress_image,mps2-an500,nano,$(k))) $(eval $(call stress_image,netduinoplus2,full,$(k))))
+STRESS_IMAGES := $(foreach k,irq nolock,$(TDIR)/mps2-an500-nano/$(k)/test_irq_stress.elf $(TDIR)/netduinoplus2-full/$(k)/test_irq_stress.elf)
+
+test-irq-stress: $(STRESS_IMAGES)
+	$(Q)set -e; for elf in $(STRESS_IMAGES); do \
+		b=$$(basename $$(dirname $$(dirname $$elf))); b=$${b%-*}; k=$$(basename $$(dirname $$elf)); \
+		echo "==> $$b $$k test_irq_stress"; rc=0; \
+		ICOUNT=$(STRESS_ICOUNT) qemu/run.sh $$b $$elf 60 >$${elf%.elf}.log 2>&1 || rc=$$?; \
+		cat $${elf%.elf}.log; \
+		if [ $$k = irq ] && [ $$rc -ne 0 ]; then echo "FAILED: $$elf exit $$rc, want 0"; exit 1; fi; \
+		if [ $$k = nolock ] && [ $$rc -ne 1 ] && [ $$rc -ne 3 ]; then \
+			echo "FAILED: $$elf exit $$rc: the unlocked heap's race went undetected (want 1 or 3)"; exit 1; fi; \
+		echo "exit $$rc, as expected"; \
+	done
 
 # The STM32H750 demo image: linked with ld/stm32h750.ld (nothing here emulates the H750), then
 # its heap must lie in AXI SRAM, 0x24000000-0x2407FFFF, with nothing else there.
