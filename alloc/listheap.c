@@ -406,24 +406,31 @@ static unsigned char *live_block_of(const void *ptr, struct outcome *o) {
 
 /* ---------------------------------------------------------------- allocation */
 
-/* A listed free block of at least `need` bytes, or NULL: the head of need's own class if it is
- * big enough, else the head of the next non-empty class (every block there is big enough). */
-static unsigned char *find_free(size_t need) {
+/* The class whose head is a free block of at least `need` bytes, or CLASS_COUNT: need's own
+ * class if its head is big enough, else the next non-empty class (all of it is big enough). */
+static unsigned find_class(size_t need) {
     unsigned c = listheap_class_of_(need);
     struct free_block *head = heap.lists[c];
     if (head && block_size(as_bytes(head)) >= need)
-        return as_bytes(head);
-    unsigned above = first_class_from(c + 1u);
-    return above < CLASS_COUNT ? as_bytes(heap.lists[above]) : NULL;
+        return c;
+    return first_class_from(c + 1u);
 }
 
-static unsigned char *take_free(unsigned char *block, struct outcome *o) {
-    if (!links_intact(as_free(block))) {
-        note_fault(LISTHEAP_FAULT_BAD_LINK, block, o);
+/* Unlink and return the head of list c, after checking its links; NULL if they are damaged. */
+static unsigned char *take_head(unsigned c, struct outcome *o) {
+    struct free_block *fb = heap.lists[c], *next = fb->next;
+    if (fb->prev || (next && (!in_heap_span(next) || next->prev != fb))) {
+        note_fault(LISTHEAP_FAULT_BAD_LINK, fb, o);
         return NULL;
     }
-    list_remove(block);
-    return block;
+    heap.lists[c] = next;
+    if (next)
+        next->prev = NULL;
+    else
+        bitmap_clear(c);
+    heap.free_blocks--;
+    heap.generation++;
+    return as_bytes(fb);
 }
 
 static void note_failure(size_t request, int error, struct outcome *o) {
@@ -435,12 +442,9 @@ static void note_failure(size_t request, int error, struct outcome *o) {
 static void *malloc_locked(size_t n, struct outcome *o) {
     lazy_init_locked();
     size_t need = block_bytes_for(n);
-    unsigned char *block = need ? find_free(need) : NULL;
+    unsigned c = need ? find_class(need) : CLASS_COUNT;
+    unsigned char *block = c < CLASS_COUNT ? take_head(c, o) : NULL;
     if (!block) {
-        note_failure(n, ENOMEM, o);
-        return NULL;
-    }
-    if (!take_free(block, o)) {
         note_failure(n, ENOMEM, o);
         return NULL;
     }
@@ -506,14 +510,14 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
     }
     size_t need = block_bytes_for(n);
     size_t slack = MIN_BLOCK + align - ALIGN;
-    unsigned char *block = need ? find_free(need) : NULL;
-    if (!block || block_size(block) < need + aligned_gap(block, align))
-        block = (need && need <= SIZE_MAX - slack) ? find_free(need + slack) : NULL;
-    if (!block) {
-        note_failure(n, ENOMEM, o);
-        return NULL;
+    unsigned c = need ? find_class(need) : CLASS_COUNT;
+    if (c < CLASS_COUNT) { /* does the block malloc would take happen to fit with its gap? */
+        unsigned char *head = as_bytes(heap.lists[c]);
+        if (block_size(head) < need + aligned_gap(head, align))
+            c = need <= SIZE_MAX - slack ? find_class(need + slack) : CLASS_COUNT;
     }
-    if (!take_free(block, o)) {
+    unsigned char *block = c < CLASS_COUNT ? take_head(c, o) : NULL;
+    if (!block) {
         note_failure(n, ENOMEM, o);
         return NULL;
     }
