@@ -4,6 +4,7 @@
 #   make run        the seed demo firmware under QEMU (mps2-an500, Cortex-M7)
 #   make coverage   line and branch coverage of alloc/ from the host suites (gcovr)
 #   make lint       cppcheck on alloc/
+#   make fuzz       libFuzzer on the release and the checked build, FUZZ_TIME seconds each
 #   make lib        liblistheap.a (newlib lock), liblistheap_irq.a (PRIMASK lock) and
 #                   liblistheap_debug.a (checked build) for each Cortex-M CPU, with the header
 #                   and listheap.ld, in build/lib/
@@ -74,7 +75,7 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: test-host test-target test-images test-irq-stress
+test: test-host fuzz-replay test-target test-images test-irq-stress
 
 test-host: $(HOST_BINS)
 	$(Q)set -e; for c in $(CONFIGS); do for s in $(SUITES); do \
@@ -359,6 +360,41 @@ coverage: $(foreach c,$(COV_CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 	$(Q)gcovr --root . --filter alloc/ --branches $(foreach c,$(COV_CONFIGS),$(BUILD)/$(c))
 	$(Q)gcovr --root . --filter alloc/ --fail-under-line 98 --fail-under-branch 88 \
 		$(foreach c,$(COV_CONFIGS),$(BUILD)/$(c))
+
+# ---------------------------------------------------------------- fuzzing (clang + libFuzzer)
+# make fuzz [FUZZ_TIME=60]: build test/fuzz/fuzz_heap.c against the release and the checked
+# build of alloc/, then fuzz each for FUZZ_TIME seconds from a copy of test/fuzz/corpus
+# (libFuzzer adds its finds to that copy). A failure leaves crash-* in $(BUILD)/fuzz/<name>.run/.
+.PHONY: fuzz fuzz-replay
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fsanitize-coverage-ignorelist=test/fuzz/coverage.ignore $(WARN)
+FUZZ_SRC := $(ALLOC_SRC) $(SUPPORT_SRC) test/fuzz/fuzz_heap.c
+FUZZ_DEPS := $(FUZZ_SRC) $(ALLOC_HDR) test/support/shadow.h test/fuzz/coverage.ignore
+FUZZ_BINS := $(BUILD)/fuzz/fuzz_heap $(BUILD)/fuzz/fuzz_heap_checked
+
+$(BUILD)/fuzz/fuzz_heap: $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -Ialloc -Itest/support $(FUZZ_SRC) -o $@
+$(BUILD)/fuzz/fuzz_heap_checked: $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -DLISTHEAP_DEBUG=1 -Ialloc -Itest/support $(FUZZ_SRC) -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)set -e; for b in $(FUZZ_BINS); do \
+		d=$$b.run; rm -rf $$d; mkdir -p $$d; cp -r test/fuzz/corpus $$d/corpus; \
+		echo "==> $$(basename $$b): $(FUZZ_TIME) s"; \
+		$$b -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$$d/ $$d/corpus \
+			>$$d/log 2>&1 || { tail -40 $$d/log; echo "FAILED: $$b (reproducer in $$d/)"; exit 1; }; \
+		grep -E 'DONE|average_exec_per_sec' $$d/log; \
+	done
+
+# The seeds and every saved reproducer, replayed without fuzzing (milliseconds; fits `make test`).
+fuzz-replay: $(FUZZ_BINS)
+	$(Q)for b in $(FUZZ_BINS); do $$b test/fuzz/corpus/* $$(ls -d test/fuzz/crashes/* 2>/dev/null) \
+		>$(BUILD)/fuzz/replay.log 2>&1 || { cat $(BUILD)/fuzz/replay.log; exit 1; }; done
+	@echo "fuzz-replay: $$(ls test/fuzz/corpus | wc -l) seeds pass on both builds"
 
 # ---------------------------------------------------------------- lint
 lint: | setup

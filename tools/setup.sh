@@ -25,6 +25,10 @@ want() { # want <package> <test command...>
 have() { command -v "$1"; }
 compiles_m32() { printf 'int main(void){return 0;}\n' | gcc -m32 -x c - -o /dev/null; }
 has_file() { [ -e "$1" ]; }
+compiles_fuzzer() {
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; return (int)n * 0; }\n' |
+        clang -fsanitize=fuzzer -x c - -o /dev/null
+}
 arm_lib() { has_file "$(arm-none-eabi-gcc -print-file-name="$1")" && [ "$(arm-none-eabi-gcc -print-file-name="$1")" != "$1" ]; }
 
 want gcc have gcc
@@ -38,6 +42,11 @@ want qemu-system-arm have qemu-system-arm
 want cppcheck have cppcheck
 want gcovr have gcovr
 want dpkg-dev have dpkg-source
+want clang have clang
+want libclang-rt-14-dev compiles_fuzzer
+want picolibc-arm-none-eabi has_file /usr/lib/picolibc/arm-none-eabi/picolibc.specs
+want gnuplot-nox have gnuplot
+want valgrind have valgrind
 
 need_source=0
 [ -f "$cmocka_dir/src/cmocka.c" ] || need_source=1
