@@ -405,3 +405,6 @@ lint: | setup
 
 clean:
 	rm -rf $(BUILD)
+
+# ---------------------------------------------------------------- benchmarks (bench/)
+include bench/bench.mk

@@ -46,6 +46,7 @@ want clang have clang
 want libclang-rt-14-dev compiles_fuzzer
 want picolibc-arm-none-eabi has_file /usr/lib/picolibc/arm-none-eabi/picolibc.specs
 want gnuplot-nox have gnuplot
+want python3 have python3
 want valgrind have valgrind
 
 need_source=0
