@@ -203,8 +203,31 @@ static inline const unsigned char *first_mismatch(const unsigned char *from,
     return NULL;
 }
 
-/* Size-class mapping shared by the allocator and the checker. */
-unsigned listheap_class_of_(size_t block_bytes);
+/* Index of the highest set bit; x != 0. One clz instruction on Cortex-M3 and up (size_t is
+ * unsigned int there, unsigned long on 64-bit hosts: clzl fits both without a libgcc call). */
+static inline unsigned highest_bit(size_t x) {
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)(8 * sizeof(unsigned long)) - 1u - (unsigned)__builtin_clzl((unsigned long)x);
+#else
+    unsigned n = 0;
+    while (x >>= 1)
+        n++;
+    return n;
+#endif
+}
+_Static_assert(sizeof(size_t) <= sizeof(unsigned long), "highest_bit uses clzl");
+
+/* The size class of a block of `bytes` (a multiple of 8, >= MIN_BLOCK): exact 8-byte classes
+ * below LISTHEAP_EXACT_LIMIT, then 2^LISTHEAP_SUBCLASS_BITS classes per power of two. */
+static inline unsigned class_of(size_t bytes) {
+    if (bytes < LISTHEAP_EXACT_LIMIT)
+        return (unsigned)((bytes - MIN_BLOCK) / ALIGN);
+    unsigned log2 = highest_bit(bytes);
+    if (log2 > LISTHEAP_CLASS_LOG2_MAX)
+        return CLASS_COUNT - 1u;
+    unsigned sub = (unsigned)(bytes >> (log2 - LISTHEAP_SUBCLASS_BITS)) & (SUBCLASS_COUNT - 1u);
+    return EXACT_CLASSES + (log2 - EXACT_LIMIT_LOG2) * SUBCLASS_COUNT + sub;
+}
 
 static inline int region_contains(const struct region *r, const unsigned char *p) {
     return p >= r->first && p < r->end;

@@ -167,7 +167,7 @@ static int step_node(struct listheap_check_cursor *c) {
     if (!node_is_free_block(fb) || fb->prev != c->prev_node)
         return LISTHEAP_E_BAD_LINK;
     size_t s = block_size((unsigned char *)(uintptr_t)fb);
-    if (listheap_class_of_(s) != c->index)
+    if (class_of(s) != c->index)
         return LISTHEAP_E_BAD_CLASS;
     c->listed++;
     c->listed_bytes += s;

@@ -32,6 +32,14 @@ struct outcome {
     const void *caller;        /* who asked: recorded in the checked build */
 };
 
+/* Only fault and error are read unless they are set, so only they are cleared: zeroing the
+ * whole struct costs a memset call per malloc and free at -Os. */
+static inline void outcome_start(struct outcome *o, const void *caller) {
+    o->fault = (enum listheap_fault)0;
+    o->error = 0;
+    o->caller = caller;
+}
+
 static void note_fault(enum listheap_fault kind, const void *where, struct outcome *o) {
     o->fault = kind;
     o->fault_ptr = where;
@@ -74,29 +82,7 @@ static unsigned lowest_bit(uint32_t x) { /* x != 0 */
 #endif
 }
 
-static unsigned highest_bit(size_t x) { /* x != 0 */
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned)(8 * sizeof(unsigned long long)) - 1u -
-           (unsigned)__builtin_clzll((unsigned long long)x);
-#else
-    unsigned n = 0;
-    while (x >>= 1)
-        n++;
-    return n;
-#endif
-}
-
 /* ---------------------------------------------------------------- size classes */
-
-unsigned listheap_class_of_(size_t bytes) {
-    if (bytes < LISTHEAP_EXACT_LIMIT)
-        return (unsigned)((bytes - MIN_BLOCK) / ALIGN);
-    unsigned log2 = highest_bit(bytes);
-    if (log2 > LISTHEAP_CLASS_LOG2_MAX)
-        return CLASS_COUNT - 1u;
-    unsigned sub = (unsigned)(bytes >> (log2 - LISTHEAP_SUBCLASS_BITS)) & (SUBCLASS_COUNT - 1u);
-    return EXACT_CLASSES + (log2 - EXACT_LIMIT_LOG2) * SUBCLASS_COUNT + sub;
-}
 
 static void bitmap_set(unsigned c) {
     heap.bitmap[c / 32u] |= (uint32_t)1 << (c % 32u);
@@ -134,18 +120,42 @@ static int in_heap_span(const void *p) {
 
 /* A free block's neighbours on its list point back at it (checked before every unlink, so a
  * damaged link is reported instead of being followed into an arbitrary write). */
-static int links_intact(struct free_block *fb) {
+/* Returns where the link to fb is stored (its predecessor's `next`, or its class's list head),
+ * or NULL when a link is damaged. Unlinking through that place needs no class arithmetic. */
+static struct free_block **link_to(struct free_block *fb) {
     struct free_block *next = fb->next, *prev = fb->prev;
     if (next && (!in_heap_span(next) || next->prev != fb))
-        return 0;
+        return NULL;
     if (prev)
-        return in_heap_span(prev) && prev->next == fb;
-    return heap.lists[listheap_class_of_(block_size(as_bytes(fb)))] == fb;
+        return in_heap_span(prev) && prev->next == fb ? &prev->next : NULL;
+    struct free_block **head = &heap.lists[class_of(block_size(as_bytes(fb)))];
+    return *head == fb ? head : NULL;
+}
+
+/* The list-head slot `link` is, as a class index, or CLASS_COUNT for a block's `next`. */
+static inline unsigned class_of_head(struct free_block *const *link) {
+    uintptr_t offset = (uintptr_t)link - (uintptr_t)heap.lists;
+    return offset < sizeof heap.lists ? (unsigned)(offset / sizeof heap.lists[0]) : CLASS_COUNT;
+}
+
+/* Unlink fb, whose link is stored at `link` (from link_to). */
+static inline void unlink_at(struct free_block *fb, struct free_block **link) {
+    struct free_block *next = fb->next;
+    *link = next;
+    if (next) {
+        next->prev = fb->prev;
+    } else {
+        unsigned c = class_of_head(link);
+        if (c < CLASS_COUNT)
+            bitmap_clear(c);
+    }
+    heap.free_blocks--;
+    heap.generation++;
 }
 
 static void list_insert(unsigned char *block) {
     struct free_block *fb = as_free(block);
-    unsigned c = listheap_class_of_(block_size(block));
+    unsigned c = class_of(block_size(block));
     struct free_block *head = heap.lists[c];
     fb->prev = NULL;
     fb->next = head;
@@ -156,22 +166,6 @@ static void list_insert(unsigned char *block) {
     heap.lists[c] = fb;
     heap.free_blocks++;
     heap.generation++;
-}
-
-static void list_remove(unsigned char *block) {
-    struct free_block *fb = as_free(block);
-    heap.generation++;
-    if (fb->next)
-        fb->next->prev = fb->prev;
-    if (fb->prev) {
-        fb->prev->next = fb->next;
-    } else {
-        unsigned c = listheap_class_of_(block_size(block));
-        heap.lists[c] = fb->next;
-        if (!fb->next)
-            bitmap_clear(c);
-    }
-    heap.free_blocks--;
 }
 
 /* ---------------------------------------------------------------- block writes */
@@ -367,16 +361,26 @@ static int successor_consistent(const struct region *r, unsigned char *next) {
 }
 
 /* The predecessor named by a set P flag must be a free block whose tag matches. */
-static int predecessor_consistent(const struct region *r, unsigned char *block) {
+/* The predecessor named by a set P flag must be a free block whose tag matches and whose links
+ * are intact; returns where its link is stored, or NULL. */
+static struct free_block **predecessor_link(const struct region *r, unsigned char *block) {
     size_t tag = prev_tag(block);
     if (tag < MIN_BLOCK || tag % ALIGN || tag > (size_t)(block - r->first))
-        return 0;
+        return NULL;
     unsigned char *prev = block - tag;
-    return !block_is_used(prev) && block_size(prev) == tag && links_intact(as_free(prev));
+    if (block_is_used(prev) || block_size(prev) != tag)
+        return NULL;
+    return link_to(as_free(prev));
 }
 
+/* Where the free neighbours of a validated block are linked (NULL: that neighbour is used). */
+struct neighbour_links {
+    struct free_block **prev, **next;
+};
+
 /* Cheap O(regions) check that ptr is a live block; on failure fills o and returns NULL. */
-static unsigned char *live_block_of(const void *ptr, struct outcome *o) {
+static unsigned char *live_block_of(const void *ptr, struct neighbour_links *nb,
+                                    struct outcome *o) {
     unsigned char *block = block_from_payload(ptr);
     const struct region *r = region_holding(block);
     enum listheap_fault fault = 0;
@@ -388,11 +392,12 @@ static unsigned char *live_block_of(const void *ptr, struct outcome *o) {
         fault = LISTHEAP_FAULT_NOT_LIVE;
     else {
         size_t s = block_size(block);
+        nb->prev = nb->next = NULL;
         if (s < MIN_BLOCK || s > (size_t)(r->end - block) ||
             !successor_consistent(r, block + s) ||
-            (block_prev_is_free(block) && !predecessor_consistent(r, block)))
+            (block_prev_is_free(block) && !(nb->prev = predecessor_link(r, block))))
             fault = LISTHEAP_FAULT_BAD_HEADER;
-        else if (!block_is_used(block + s) && !links_intact(as_free(block + s)))
+        else if (!block_is_used(block + s) && !(nb->next = link_to(as_free(block + s))))
             fault = LISTHEAP_FAULT_BAD_LINK;
         else if (!canary_intact(block))
             fault = LISTHEAP_FAULT_OVERFLOW;
@@ -409,7 +414,7 @@ static unsigned char *live_block_of(const void *ptr, struct outcome *o) {
 /* The class whose head is a free block of at least `need` bytes, or CLASS_COUNT: need's own
  * class if its head is big enough, else the next non-empty class (all of it is big enough). */
 static unsigned find_class(size_t need) {
-    unsigned c = listheap_class_of_(need);
+    unsigned c = class_of(need);
     struct free_block *head = heap.lists[c];
     if (head && block_size(as_bytes(head)) >= need)
         return c;
@@ -423,13 +428,7 @@ static unsigned char *take_head(unsigned c, struct outcome *o) {
         note_fault(LISTHEAP_FAULT_BAD_LINK, fb, o);
         return NULL;
     }
-    heap.lists[c] = next;
-    if (next)
-        next->prev = NULL;
-    else
-        bitmap_clear(c);
-    heap.free_blocks--;
-    heap.generation++;
+    unlink_at(fb, &heap.lists[c]);
     return as_bytes(fb);
 }
 
@@ -456,34 +455,38 @@ static void *malloc_locked(size_t n, struct outcome *o) {
     return payload_of(block);
 }
 
-static void free_block_locked(unsigned char *block) {
+static void free_block_locked(unsigned char *block, const struct neighbour_links *nb) {
     size_t size = block_size(block);
+    struct free_block **prev_link = nb->prev;
     heap.used_bytes -= size;
     heap.live_blocks--;
     heap.frees++;
     unsigned char *next = block + size;
     poison(payload_of(block), next);
-    if (!block_is_used(next)) {
-        list_remove(next);
+    if (nb->next) {
+        unlink_at(as_free(next), nb->next);
+        /* Both neighbours on one list, the previous one right after the next one: the link
+         * to it was the next one's `next`, which is now the place that linked the next one. */
+        if (prev_link == &as_free(next)->next)
+            prev_link = nb->next;
         size += block_size(next);
         poison(next, poison_start(next)); /* its header and links go inside */
     }
-    if (block_prev_is_free(block)) {
+    if (prev_link) {
         size_t before = prev_tag(block);
         poison(block - WORD, payload_of(block)); /* previous tag and this header go inside */
         block -= before;
-        list_remove(block);
+        unlink_at(as_free(block), prev_link);
         size += before;
     }
     make_free(block, size);
 }
 
 static void free_locked(void *ptr, struct outcome *o) {
-    if (!ptr)
-        return;
-    unsigned char *block = live_block_of(ptr, o);
+    struct neighbour_links nb;
+    unsigned char *block = live_block_of(ptr, &nb, o);
     if (block)
-        free_block_locked(block);
+        free_block_locked(block, &nb);
 }
 
 /* Payload offset from `block` at which an `align`-aligned payload can start with a leading
@@ -540,14 +543,14 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
 /* ---------------------------------------------------------------- realloc */
 
 /* Give back the tail of an allocated block beyond `keep` bytes, merged with a free successor. */
-static void shrink_in_place(unsigned char *block, size_t keep) {
+static void shrink_in_place(unsigned char *block, size_t keep, struct free_block **next_link) {
     size_t size = block_size(block);
     unsigned char *next = block + size;
     size_t spare = size - keep;
     if (spare == 0)
         return;
     if (!block_is_used(next)) {
-        list_remove(next);
+        unlink_at(as_free(next), next_link);
         spare += block_size(next);
     }
     if (spare < MIN_BLOCK)
@@ -561,13 +564,13 @@ static void shrink_in_place(unsigned char *block, size_t keep) {
 }
 
 /* Extend an allocated block into a free successor; 0 if that is not enough. */
-static int grow_in_place(unsigned char *block, size_t need) {
+static int grow_in_place(unsigned char *block, size_t need, struct free_block **next_link) {
     size_t size = block_size(block);
     unsigned char *next = block + size;
     if (block_is_used(next) || size + block_size(next) < need)
         return 0;
     size_t have = size + block_size(next);
-    list_remove(next);
+    unlink_at(as_free(next), next_link);
     size_t prev_free = *header_of(block) & FLAG_PREV_FREE;
     heap.used_bytes -= size;
     carve(block, have, need, prev_free);
@@ -576,11 +579,12 @@ static int grow_in_place(unsigned char *block, size_t need) {
 
 /* In-place realloc of a validated block to n bytes (need block bytes): the new payload, or
  * NULL when it must move. */
-static void *resize_in_place(unsigned char *block, size_t n, size_t need, const void *caller) {
+static void *resize_in_place(unsigned char *block, size_t n, size_t need,
+                             struct free_block **next_link, const void *caller) {
     size_t old_n = payload_bytes(block);
     if (need <= block_size(block))
-        shrink_in_place(block, need);
-    else if (!grow_in_place(block, need))
+        shrink_in_place(block, need, next_link);
+    else if (!grow_in_place(block, need, next_link))
         return NULL;
     mark_payload(block, old_n, n, caller);
     return payload_of(block);
@@ -590,7 +594,7 @@ static void *resize_in_place(unsigned char *block, size_t n, size_t need, const 
 
 /* Hooks and errno, after the lock is released. `err` is where errno lives for this caller:
  * &errno for the listheap_* calls, &r->_errno for newlib's _r entry points (alloc/newlib/). */
-static void report(const struct outcome *o, int *err) {
+static void report_slow(const struct outcome *o, int *err) {
     if (o->fault)
         listheap_fault_hook(o->fault, o->fault_ptr);
     if (o->error) {
@@ -598,6 +602,11 @@ static void report(const struct outcome *o, int *err) {
         if (o->error == ENOMEM)
             listheap_oom_hook(o->oom_request);
     }
+}
+
+static inline void report(const struct outcome *o, int *err) {
+    if (o->fault || o->error)
+        report_slow(o, err);
 }
 
 WEAK void listheap_oom_hook(size_t request) {
@@ -624,8 +633,8 @@ int listheap_add_region(void *start, size_t size) {
 }
 
 void *listheap_malloc_err(size_t size, int *err, const void *caller) {
-    struct outcome o = {0};
-    o.caller = caller;
+    struct outcome o;
+    outcome_start(&o, caller);
     lock_key key = lock_acquire();
     void *p = malloc_locked(size, &o);
     lock_release(key);
@@ -634,7 +643,10 @@ void *listheap_malloc_err(size_t size, int *err, const void *caller) {
 }
 
 void listheap_free(void *ptr) {
-    struct outcome o = {0};
+    if (!ptr)
+        return;
+    struct outcome o;
+    outcome_start(&o, NULL);
     lock_key key = lock_acquire();
     free_locked(ptr, &o);
     lock_release(key);
@@ -642,8 +654,8 @@ void listheap_free(void *ptr) {
 }
 
 void *listheap_memalign_err(size_t alignment, size_t size, int *err, const void *caller) {
-    struct outcome o = {0};
-    o.caller = caller;
+    struct outcome o;
+    outcome_start(&o, caller);
     lock_key key = lock_acquire();
     void *p = memalign_locked(alignment, size, &o);
     lock_release(key);
@@ -654,7 +666,8 @@ void *listheap_memalign_err(size_t alignment, size_t size, int *err, const void 
 void *listheap_calloc_err(size_t count, size_t size, int *err, const void *caller) {
     size_t bytes;
     if (size_mul_overflows(count, size, &bytes)) {
-        struct outcome o = {0};
+        struct outcome o;
+        outcome_start(&o, NULL);
         lock_key key = lock_acquire();
         note_failure(SIZE_MAX, ENOMEM, &o);
         lock_release(key);
@@ -685,15 +698,17 @@ void *listheap_realloc_err(void *ptr, size_t size, int *err, const void *caller)
         listheap_free(ptr);
         return NULL;
     }
-    struct outcome o = {0};
+    struct outcome o;
+    outcome_start(&o, NULL);
     void *result = NULL;
     size_t old_usable = 0;
     size_t need = block_bytes_for(size);
     lock_key key = lock_acquire();
-    unsigned char *block = live_block_of(ptr, &o);
+    struct neighbour_links nb;
+    unsigned char *block = live_block_of(ptr, &nb, &o);
     if (block && need) {
         old_usable = payload_bytes(block);
-        result = resize_in_place(block, size, need, caller);
+        result = resize_in_place(block, size, need, nb.next, caller);
     } else if (block) {
         note_failure(size, ENOMEM, &o);
     } else {
@@ -725,9 +740,11 @@ void *listheap_memalign(size_t alignment, size_t size) {
 size_t listheap_usable_size(const void *ptr) {
     if (!ptr)
         return 0;
-    struct outcome o = {0};
+    struct outcome o;
+    outcome_start(&o, NULL);
     lock_key key = lock_acquire();
-    unsigned char *block = live_block_of(ptr, &o);
+    struct neighbour_links nb;
+    unsigned char *block = live_block_of(ptr, &nb, &o);
     size_t usable = block ? payload_bytes(block) : 0;
     lock_release(key);
     report(&o, &errno);

@@ -13,12 +13,18 @@
 
 typedef unsigned long lock_key;
 
+#if defined(__GNUC__) || defined(__clang__)
+#define LOCK_INLINE __attribute__((always_inline))
+#else
+#define LOCK_INLINE
+#endif
+
 #if LISTHEAP_LOCKING == LISTHEAP_LOCKING_NONE
 
-static inline lock_key lock_acquire(void) {
+static inline LOCK_INLINE lock_key lock_acquire(void) {
     return 0;
 }
-static inline void lock_release(lock_key key) {
+static inline LOCK_INLINE void lock_release(lock_key key) {
     (void)key;
 }
 
@@ -28,33 +34,33 @@ static inline void lock_release(lock_key key) {
 void __malloc_lock(struct _reent *);
 void __malloc_unlock(struct _reent *);
 
-static inline lock_key lock_acquire(void) {
+static inline LOCK_INLINE lock_key lock_acquire(void) {
     __malloc_lock(_REENT);
     return 0;
 }
-static inline void lock_release(lock_key key) {
+static inline LOCK_INLINE void lock_release(lock_key key) {
     (void)key;
     __malloc_unlock(_REENT);
 }
 
 #elif LISTHEAP_LOCKING == LISTHEAP_LOCKING_PRIMASK
 
-static inline lock_key lock_acquire(void) {
+static inline LOCK_INLINE lock_key lock_acquire(void) {
     lock_key primask;
     __asm__ volatile("mrs %0, primask\n\tcpsid i" : "=r"(primask) : : "memory");
     return primask;
 }
-static inline void lock_release(lock_key primask) {
+static inline LOCK_INLINE void lock_release(lock_key primask) {
     __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
 }
 
 #elif LISTHEAP_LOCKING == LISTHEAP_LOCKING_CUSTOM
 
 #include "listheap.h"
-static inline lock_key lock_acquire(void) {
+static inline LOCK_INLINE lock_key lock_acquire(void) {
     return (lock_key)listheap_lock_acquire();
 }
-static inline void lock_release(lock_key key) {
+static inline LOCK_INLINE void lock_release(lock_key key) {
     listheap_lock_release(key);
 }
 

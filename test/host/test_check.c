@@ -49,7 +49,7 @@ static void restore(void) {
 }
 
 static unsigned class_of_b(void) {
-    return listheap_class_of_(block_size(block_from_payload(b)));
+    return class_of(block_size(block_from_payload(b)));
 }
 
 static void test_check_reports_bitmap_bit_without_list(void **state) {

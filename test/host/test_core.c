@@ -432,6 +432,28 @@ static void test_free_coalesces_with_free_neighbours(void **state) {
     }
 }
 
+/* Both neighbours free, in the same size class, in either order on that class's list: the
+ * unlink of one must not leave the other's list position stale. */
+static void test_free_coalesces_neighbours_listed_together_in_either_order(void **state) {
+    (void)state;
+    for (int order = 0; order < 2; order++) {
+        assert_int_equal(listheap_init(arena, ARENA_BYTES), LISTHEAP_OK);
+        void *guard0 = listheap_malloc(8);
+        void *x = listheap_malloc(40), *y = listheap_malloc(40), *z = listheap_malloc(40);
+        void *guard1 = listheap_malloc(8);
+        listheap_free(order ? z : x); /* the second one freed heads the list */
+        listheap_free(order ? x : z);
+        listheap_free(y);
+        assert_int_equal(listheap_check(), LISTHEAP_OK);
+        void *whole = listheap_malloc(request_for_block(3 * block_for(40)));
+        assert_ptr_equal(whole, x);
+        listheap_free(whole);
+        listheap_free(guard0);
+        listheap_free(guard1);
+        assert_int_equal(stats().free_blocks, 1);
+    }
+}
+
 static void test_malloc_splits_block_only_when_remainder_holds_a_block(void **state) {
     (void)state;
     /* A hole of exactly block_for(40) + 8 bytes: too little to split off a remainder. */
@@ -964,6 +986,7 @@ int main(void) {
         T(test_free_null_does_nothing),
         T(test_free_makes_memory_reusable_at_same_address),
         T(test_free_coalesces_with_free_neighbours),
+        T(test_free_coalesces_neighbours_listed_together_in_either_order),
         T(test_malloc_splits_block_only_when_remainder_holds_a_block),
         T(test_free_of_foreign_pointer_reports_fault_and_changes_nothing),
         T(test_free_of_misaligned_pointer_reports_fault),
