@@ -233,4 +233,12 @@ static inline int region_contains(const struct region *r, const unsigned char *p
     return p >= r->first && p < r->end;
 }
 
+/* The region whose blocks include `block`, or NULL: at most LISTHEAP_MAX_REGIONS compares. */
+static inline const struct region *region_holding(const unsigned char *block) {
+    for (unsigned i = 0; i < listheap_heap_.region_count; i++)
+        if (region_contains(&listheap_heap_.regions[i], block))
+            return &listheap_heap_.regions[i];
+    return NULL;
+}
+
 #endif /* LISTHEAP_BLOCK_H */

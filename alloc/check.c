@@ -12,32 +12,15 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static unsigned top_bit32(uint32_t x) { /* x != 0 */
-#if defined(__GNUC__) || defined(__clang__)
-    return 31u - (unsigned)__builtin_clz(x);
-#else
-    unsigned n = 0;
-    while (x >>= 1)
-        n++;
-    return n;
-#endif
-}
-
 static int class_listed(unsigned c) {
     return (heap.bitmap[c / 32u] >> (c % 32u)) & 1u;
 }
 
-static const struct region *region_of(const unsigned char *block) {
-    for (unsigned i = 0; i < heap.region_count; i++)
-        if (region_contains(&heap.regions[i], block))
-            return &heap.regions[i];
-    return NULL;
-}
 
 /* A listed node is a plausible free block: inside a region, aligned, free, tag matches. */
 static int node_is_free_block(const struct free_block *fb) {
     unsigned char *block = (unsigned char *)(uintptr_t)fb;
-    const struct region *r = region_of(block);
+    const struct region *r = region_holding(block);
     if (!r || ((uintptr_t)block + WORD) % ALIGN)
         return 0;
     size_t s = block_size(block);
@@ -287,8 +270,8 @@ void listheap_walk(listheap_visitor visit, void *ctx) {
 static size_t largest_guaranteed_request(void) {
     if (!heap.summary)
         return 0;
-    unsigned w = top_bit32(heap.summary);
-    unsigned c = w * 32u + top_bit32(heap.bitmap[w]);
+    unsigned w = highest_bit(heap.summary);
+    unsigned c = w * 32u + highest_bit(heap.bitmap[w]);
     return block_size((unsigned char *)heap.lists[c]) - EXTRA_BYTES;
 }
 

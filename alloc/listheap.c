@@ -343,12 +343,6 @@ static void lazy_init_locked(void) {
 
 /* ---------------------------------------------------------------- pointer validation */
 
-static const struct region *region_holding(const unsigned char *block) {
-    for (unsigned i = 0; i < heap.region_count; i++)
-        if (region_contains(&heap.regions[i], block))
-            return &heap.regions[i];
-    return NULL;
-}
 
 /* The header a successor or end marker must carry next to an allocated block. */
 static int successor_consistent(const struct region *r, unsigned char *next) {

@@ -8,19 +8,12 @@
  *
  * On a real board the application also routes the pins (e.g. PA9/PA10 to AF7); the baud rate
  * assumes the reset clock, USART_STM32F4_PCLK_HZ (16 MHz HSI) unless overridden with -D.
- * -DUSART_CONSOLE_CRLF sends "\r\n" for each "\n" (for a terminal; off for test logs).
- * Not interrupt-safe: one writer at a time.
+ * The console logic itself is usart_console.h, shared with the other STM32 family.
  */
-#include <stddef.h>
 #include <stdint.h>
-
-#include "backend.h"
 
 #ifndef USART_STM32F4_PCLK_HZ
 #define USART_STM32F4_PCLK_HZ 16000000u
-#endif
-#ifndef USART_CONSOLE_BAUD
-#define USART_CONSOLE_BAUD 115200u
 #endif
 
 #define RCC_APB2ENR (*(volatile uint32_t *)0x40023844u)
@@ -38,52 +31,10 @@
 #define CR1_TE (1u << 3)
 #define CR1_UE (1u << 13)
 
-static void usart_init(void) {
-    static int ready;
-    if (ready)
-        return;
-    RCC_APB2ENR |= RCC_APB2ENR_USART1EN;
-    (void)RCC_APB2ENR; /* read back: the clock is on before the USART is touched */
-    /* Oversampling by 16: BRR = fPCLK / baud, rounded (mantissa and fraction in one). */
-    USART_BRR = (USART_STM32F4_PCLK_HZ + USART_CONSOLE_BAUD / 2u) / USART_CONSOLE_BAUD;
-    USART_CR1 = CR1_UE | CR1_TE | CR1_RE;
-    ready = 1;
-}
+#define USART_CLOCK_HZ USART_STM32F4_PCLK_HZ
+#define USART_TX_READY() ((USART_SR & SR_TXE) != 0)
+#define USART_PUT(c) (USART_DR = (c))
+#define USART_RX_READY() ((USART_SR & SR_RXNE) != 0)
+#define USART_GET() (USART_DR)
 
-static void put_byte(uint8_t c) {
-    while ((USART_SR & SR_TXE) == 0) {
-    }
-    USART_DR = c;
-}
-
-int sys_console_write(int fd, const void *buf, size_t len) {
-    (void)fd; /* stdout and stderr share the line */
-    usart_init();
-    const uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) {
-#ifdef USART_CONSOLE_CRLF
-        if (p[i] == '\n')
-            put_byte('\r');
-#endif
-        put_byte(p[i]);
-    }
-    return (int)len;
-}
-
-/* Blocks for the first byte, then returns what has arrived, up to a newline or len. */
-int sys_console_read(void *buf, size_t len) {
-    usart_init();
-    uint8_t *p = buf;
-    size_t n = 0;
-    while (n < len) {
-        if ((USART_SR & SR_RXNE) == 0) {
-            if (n > 0)
-                break;
-            continue;
-        }
-        p[n] = (uint8_t)USART_DR;
-        if (p[n++] == '\n')
-            break;
-    }
-    return (int)n;
-}
+#include "usart_console.h"
