@@ -498,8 +498,6 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
         o->error = EINVAL;
         return NULL;
     }
-    if (align <= ALIGN)
-        return malloc_locked(n, o);
     lazy_init_locked();
     if (align > (size_t)(heap.hi - heap.lo)) {
         note_failure(n, ENOMEM, o);
@@ -648,6 +646,8 @@ void listheap_free(void *ptr) {
 }
 
 void *listheap_memalign_err(size_t alignment, size_t size, int *err, const void *caller) {
+    if (alignment && alignment <= ALIGN && !(alignment & (alignment - 1)))
+        return listheap_malloc_err(size, err, caller); /* malloc's alignment is enough */
     struct outcome o;
     outcome_start(&o, caller);
     lock_key key = lock_acquire();
