@@ -263,32 +263,11 @@ static void snapshot(void) {
     g_snap_valid = 1;
 }
 
-static const char *stats_diff(const struct listheap_stats *a, const struct listheap_stats *b,
-                              size_t dfail, size_t dfault) {
-#define FIELD(f, d)                                                                             \
-    if (a->f + (d) != b->f)                                                                     \
-        return #f;
-    FIELD(total_bytes, 0)
-    FIELD(used_bytes, 0)
-    FIELD(free_bytes, 0)
-    FIELD(peak_used_bytes, 0)
-    FIELD(largest_free_block, 0)
-    FIELD(free_blocks, 0)
-    FIELD(live_blocks, 0)
-    FIELD(allocations, 0)
-    FIELD(frees, 0)
-    FIELD(failures, dfail)
-    FIELD(faults, dfault)
-    FIELD(regions, 0)
-#undef FIELD
-    return NULL;
-}
-
 /* The call just made changed nothing but failures (+dfail, with as many OOM hook calls) and
  * faults (+dfault, with as many fault hook calls); memory too, if a snapshot was taken. */
 static void expect_unchanged(size_t dfail, size_t dfault, const char *what) {
     struct listheap_stats now = get_stats();
-    const char *field = stats_diff(&g_st.before, &now, dfail, dfault);
+    const char *field = shadow_stats_diff(&g_st.before, &now, dfail, dfault);
     EXPECT(field == NULL,
            "%s: stats.%s changed (expected only failures +%zu, faults +%zu; failures %zu -> %zu, "
            "faults %zu -> %zu)",

@@ -266,29 +266,6 @@ static size_t round8(size_t n) {
     return (n + 7u) & ~(size_t)7u;
 }
 
-/* First field where a differs from b once b's failures and faults are reduced by the given
- * deltas; NULL if none. */
-static const char *stats_diff(const struct listheap_stats *a, const struct listheap_stats *b,
-                              size_t dfail, size_t dfault) {
-#define FIELD(f, d)                                                                             \
-    if (a->f + (d) != b->f)                                                                     \
-        return #f;
-    FIELD(total_bytes, 0)
-    FIELD(used_bytes, 0)
-    FIELD(free_bytes, 0)
-    FIELD(peak_used_bytes, 0)
-    FIELD(largest_free_block, 0)
-    FIELD(free_blocks, 0)
-    FIELD(live_blocks, 0)
-    FIELD(allocations, 0)
-    FIELD(frees, 0)
-    FIELD(failures, dfail)
-    FIELD(faults, dfault)
-    FIELD(regions, 0)
-#undef FIELD
-    return NULL;
-}
-
 static void take_snapshot(struct run *r) {
     memcpy(g_snapshot, r->snap_lo, r->snap_len);
     r->snap_valid = 1;
@@ -297,7 +274,7 @@ static void take_snapshot(struct run *r) {
 /* The call just made must have changed nothing but the failure / fault counters. */
 static void expect_unchanged(struct run *r, size_t dfail, size_t dfault, const char *what) {
     struct listheap_stats now = get_stats();
-    const char *field = stats_diff(&r->before, &now, dfail, dfault);
+    const char *field = shadow_stats_diff(&r->before, &now, dfail, dfault);
     CHECK(r, field == NULL,
           "%s: stats.%s changed (expected only failures +%zu, faults +%zu; failures %zu -> %zu, "
           "faults %zu -> %zu)",

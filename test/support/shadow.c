@@ -513,3 +513,24 @@ int shadow_check_walk(struct shadow *sh) {
     }
     return 0;
 }
+
+const char *shadow_stats_diff(const struct listheap_stats *a, const struct listheap_stats *b,
+                              size_t dfail, size_t dfault) {
+#define FIELD(f, d)                                                                             \
+    if (a->f + (d) != b->f)                                                                     \
+        return #f;
+    FIELD(total_bytes, 0)
+    FIELD(used_bytes, 0)
+    FIELD(free_bytes, 0)
+    FIELD(peak_used_bytes, 0)
+    FIELD(largest_free_block, 0)
+    FIELD(free_blocks, 0)
+    FIELD(live_blocks, 0)
+    FIELD(allocations, 0)
+    FIELD(frees, 0)
+    FIELD(failures, dfail)
+    FIELD(faults, dfault)
+    FIELD(regions, 0)
+#undef FIELD
+    return NULL;
+}

@@ -97,4 +97,9 @@ int shadow_check_stats(struct shadow *sh);
  * two free blocks are adjacent, counts and byte sums match the stats. O(n log n). */
 int shadow_check_walk(struct shadow *sh);
 
+/* First statistics field where `a` differs from `b` once b's failures and faults are reduced by
+ * the given deltas ("failures", "used_bytes", ...); NULL if none. */
+const char *shadow_stats_diff(const struct listheap_stats *a, const struct listheap_stats *b,
+                              size_t dfail, size_t dfault);
+
 #endif /* LISTHEAP_TEST_SHADOW_H */
