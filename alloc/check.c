@@ -266,7 +266,7 @@ void listheap_walk(listheap_visitor visit, void *ctx) {
     lock_release(key);
 }
 
-/* The head of the highest non-empty class is what malloc guarantees (see find_free). */
+/* The head of the highest non-empty class is what malloc guarantees (see find_class). */
 static size_t largest_guaranteed_request(void) {
     if (!heap.summary)
         return 0;
