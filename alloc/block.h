@@ -42,7 +42,8 @@
  *   I5  every free block is on exactly the list of its size class, with consistent next/prev
  *       links, and every listed block is free and inside a region.
  *   I6  bitmap and summary mirror which lists are non-empty.
- *   I7  used_bytes + free_bytes == total_bytes, and free_blocks / live_blocks match the walk.
+ *   I7  used_bytes + free_bytes == total_bytes, and free_blocks and allocations - frees (the
+ *       live blocks) match the walk.
  */
 #ifndef LISTHEAP_BLOCK_H
 #define LISTHEAP_BLOCK_H
@@ -124,7 +125,6 @@ struct heap {
     size_t used_bytes;
     size_t peak_used_bytes;
     size_t free_blocks;
-    size_t live_blocks;
     size_t allocations;
     size_t frees;
     size_t failures;
@@ -134,9 +134,14 @@ struct heap {
 
 #if LISTHEAP_MAX_REGIONS == 8 && LISTHEAP_EXACT_LIMIT == 128 && LISTHEAP_SUBCLASS_BITS == 2 &&  \
     LISTHEAP_CLASS_LOG2_MAX == 20 && UINTPTR_MAX == 0xFFFFFFFFu
-_Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 412,
+_Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 408,
                "listheap.h and README state these figures: update them with the layout");
 #endif
+
+/* Blocks handed out and not yet given back. */
+static inline size_t live_blocks(const struct heap *h) {
+    return h->allocations - h->frees;
+}
 
 /* The one heap; defined in listheap.c, read by check.c. */
 extern struct heap listheap_heap_;

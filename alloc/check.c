@@ -163,7 +163,7 @@ static int finish_pass(const struct listheap_check_cursor *c) {
     if (c->listed != c->free_blocks || c->listed_bytes != c->free_bytes)
         return LISTHEAP_E_BAD_COUNT;
     if (c->total != heap.total_bytes || c->used != heap.used_bytes ||
-        c->free_blocks != heap.free_blocks || c->live_blocks != heap.live_blocks)
+        c->free_blocks != heap.free_blocks || c->live_blocks != live_blocks(&heap))
         return LISTHEAP_E_BAD_TOTALS;
     return LISTHEAP_OK;
 }
@@ -283,7 +283,7 @@ void listheap_get_stats(struct listheap_stats *stats) {
     stats->peak_used_bytes = heap.peak_used_bytes;
     stats->largest_free_block = largest_guaranteed_request();
     stats->free_blocks = heap.free_blocks;
-    stats->live_blocks = heap.live_blocks;
+    stats->live_blocks = live_blocks(&heap);
     stats->allocations = heap.allocations;
     stats->frees = heap.frees;
     stats->failures = heap.failures;

@@ -326,7 +326,7 @@ static int init_locked(void *start, size_t size) {
     int status = region_layout(start, size, &r);
     if (status != LISTHEAP_OK)
         return status;
-    if (heap.live_blocks != 0)
+    if (live_blocks(&heap) != 0)
         return LISTHEAP_E_BUSY;
     memset(&heap, 0, sizeof heap);
     return region_add_locked(start, size);
@@ -444,7 +444,6 @@ static void *malloc_locked(size_t n, struct outcome *o) {
     verify_poison(block, block, block + need, o);
     carve(block, block_size(block), need, 0);
     mark_payload(block, 0, n, o->caller);
-    heap.live_blocks++;
     heap.allocations++;
     return payload_of(block);
 }
@@ -453,7 +452,6 @@ static void free_block_locked(unsigned char *block, const struct neighbour_links
     size_t size = block_size(block);
     struct free_block **prev_link = nb->prev;
     heap.used_bytes -= size;
-    heap.live_blocks--;
     heap.frees++;
     unsigned char *next = block + size;
     poison(payload_of(block), next);
@@ -527,7 +525,6 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
     }
     carve(block, have, need, prev_free);
     mark_payload(block, 0, n, o->caller);
-    heap.live_blocks++;
     heap.allocations++;
     return payload_of(block);
 }

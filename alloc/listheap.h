@@ -29,8 +29,8 @@
  *               otherwise from the smallest non-empty larger class ("good fit", after TLSF).
  *               listheap_get_stats() reports largest_free_block: the largest request that is
  *               guaranteed to succeed by that rule.
- *   Static RAM  one control structure of 412 bytes on 32-bit with the defaults: 70 class heads
- *               (280), a 3+1-word bitmap (16), 8 regions (64), bounds and counters (52). Each
+ *   Static RAM  one control structure of 408 bytes on 32-bit with the defaults: 70 class heads
+ *               (280), a 3+1-word bitmap (16), 8 regions (64), bounds and counters (48). Each
  *               class or region costs one or two pointers; config.h has the knobs.
  *   Safety      every public call takes LISTHEAP_LOCK (no-op by default; see config.h). Hooks
  *               are called with the lock released and must not allocate.
