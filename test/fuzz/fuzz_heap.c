@@ -13,10 +13,9 @@
  *     test/fuzz/fuzz_heap.c -o /tmp/fuzz_heap
  *   cp -r test/fuzz/corpus /tmp/fuzz_corpus && /tmp/fuzz_heap -max_total_time=60 /tmp/fuzz_corpus
  * FUZZ_HEAP_TRACE=1 prints every step, FUZZ_HEAP_VERBOSE=1 a summary per input.
- * Works against the release build and the checked build (-DLISTHEAP_DEBUG=1): it relies only on
- * what listheap.h promises (usable_size >= request, alignment, containment, NULL conditions,
- * fault kinds), except that the release build is also held to the region trimming rule of
- * docs/design.md ("pad 0..7 bytes, end trimmed to the same alignment, one end-marker word").
+ * Works against the release build and the checked build (-DLISTHEAP_DEBUG=1), with the shadow
+ * model of test/support/shadow.c (which knows both), and holds both to the region trimming rule
+ * of docs/design.md ("pad 0..7 bytes, end trimmed to the same alignment, one end-marker word").
  *
  * INPUT FORMAT (test/fuzz/make_corpus.py writes inputs in it; missing bytes read as 0)
  *   H                 header: regions = 1 + (H & 3); H & 0x04: probe add_region(NULL, 4096)
@@ -302,66 +301,6 @@ static void expect_fault(const void *ptr, enum listheap_fault kind, enum listhea
     g_count_fault++;
 }
 
-/* ------------------------------------------------------------------ checked build: the shadow's
- * placement and statistics checks assume the release block arithmetic (block = usable + W, a
- * multiple of 8), which the checked build does not keep. There the harness registers blocks
- * itself, with the shadow's own fill pattern (a byte LCG, checked against shadow_verify() once
- * in LLVMFuzzerInitialize), and checks only what listheap.h promises. */
-
-static unsigned char pat_next(uint32_t *state) {
-    *state = *state * 1664525u + 1013904223u;
-    return (unsigned char)(*state >> 24);
-}
-static void pat_fill(unsigned char *p, size_t n, uint32_t seed) {
-    uint32_t state = seed;
-    for (size_t i = 0; i < n; i++) {
-        p[i] = pat_next(&state);
-    }
-}
-__attribute__((unused)) static size_t pat_mismatch(const unsigned char *p, size_t n, uint32_t seed) {
-    uint32_t state = seed;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != pat_next(&state)) {
-            return i;
-        }
-    }
-    return n;
-}
-static uint32_t g_loose_seed;
-
-__attribute__((unused)) static int raw_region_of(uintptr_t lo, uintptr_t hi) {
-    for (size_t i = 0; i < g_sh.region_count; i++) {
-        uintptr_t s = (uintptr_t)g_sh.regions[i].start;
-        if (lo >= s && hi <= s + g_sh.regions[i].size && lo <= hi) {
-            return (int)i;
-        }
-    }
-    return -1;
-}
-
-/* Placement checks that hold in every build; returns usable_size(p). */
-__attribute__((unused)) static size_t loose_placement(const void *p, size_t size, size_t align, size_t skip) {
-    uintptr_t a = (uintptr_t)p;
-    size_t need_align = align > LISTHEAP_ALIGNMENT ? align : LISTHEAP_ALIGNMENT;
-    EXPECT(p != NULL, "allocation of %zu returned NULL where a block was expected", size);
-    EXPECT((a & (need_align - 1)) == 0, "%p is not aligned to %zu (size %zu)", p, need_align,
-           size);
-    size_t usable = listheap_usable_size(p);
-    EXPECT(usable >= size, "usable_size(%p) = %zu < requested %zu", p, usable, size);
-    EXPECT(a + usable >= a && raw_region_of(a - W, a + usable) >= 0,
-           "block %p (usable %zu) with its header is not inside one region", p, usable);
-    for (size_t i = 0; i < g_sh.count; i++) {
-        if (i == skip) {
-            continue;
-        }
-        uintptr_t olo = (uintptr_t)g_sh.e[i].ptr - W, ohi = (uintptr_t)g_sh.e[i].ptr + g_sh.e[i].fill;
-        EXPECT(!(a - W < ohi && olo < a + usable),
-               "block %p (usable %zu) overlaps live block %p (usable %zu)", p, usable,
-               (void *)g_sh.e[i].ptr, g_sh.e[i].fill);
-    }
-    return usable;
-}
-
 static void mirror_store(size_t i) {
     const struct shadow_entry *e = &g_sh.e[i];
     size_t off = (size_t)(e->ptr - g_arena);
@@ -387,50 +326,19 @@ static void verify_all(void) {
 
 /* Register a new block; returns its shadow index. */
 static size_t track_add(void *p, size_t size, size_t align) {
-#if !LISTHEAP_DEBUG
     int idx = shadow_add(&g_sh, p, size, align);
     SH(idx);
     mirror_store((size_t)idx);
     return (size_t)idx;
-#else
-    EXPECT(g_sh.count < SHADOW_MAX_ENTRIES, "shadow full");
-    size_t usable = loose_placement(p, size, align, (size_t)-1);
-    struct shadow_entry *e = &g_sh.e[g_sh.count];
-    e->ptr = p;
-    e->size = size;
-    e->fill = usable;
-    e->align = align ? align : 1;
-    e->seed = (g_loose_seed += 0x9E3779B9u) ^ 0x5bd1e995u;
-    pat_fill(e->ptr, e->fill, e->seed);
-    mirror_store(g_sh.count);
-    return g_sh.count++;
-#endif
 }
 
 static void track_resize(size_t i, void *newp, size_t newsize) {
-#if !LISTHEAP_DEBUG
     SH(shadow_resize(&g_sh, i, newp, newsize));
     mirror_store(i);
-#else
-    struct shadow_entry *e = &g_sh.e[i];
-    size_t usable = loose_placement(newp, newsize, 1, i);
-    size_t keep = e->size < newsize ? e->size : newsize;
-    size_t at = pat_mismatch(newp, keep, e->seed);
-    EXPECT(at == keep, "realloc %p (size %zu) -> %p (size %zu) lost contents at offset %zu",
-           (void *)e->ptr, e->size, newp, newsize, at);
-    e->ptr = newp;
-    e->size = newsize;
-    e->fill = usable;
-    e->align = 1;
-    e->seed = (g_loose_seed += 0x9E3779B9u) ^ 0x5bd1e995u;
-    pat_fill(e->ptr, e->fill, e->seed);
-    mirror_store(i);
-#endif
 }
 
 /* Statistics against the shadow. */
 static void track_stats(void) {
-#if !LISTHEAP_DEBUG
     SH(shadow_check_stats(&g_sh));
     if (g_expect_total) {
         struct listheap_stats st = get_stats();
@@ -438,109 +346,10 @@ static void track_stats(void) {
                "stats.total_bytes = %zu, the regions trimmed as design.md says hold %zu",
                st.total_bytes, g_expect_total);
     }
-#else
-    struct listheap_stats st = get_stats();
-    size_t requested = 0, raw = 0;
-    for (size_t i = 0; i < g_sh.count; i++) {
-        requested += g_sh.e[i].size;
-        size_t usable = listheap_usable_size(g_sh.e[i].ptr);
-        EXPECT(usable >= g_sh.e[i].fill, "usable_size(%p) shrank from %zu to %zu",
-               (void *)g_sh.e[i].ptr, g_sh.e[i].fill, usable);
-    }
-    for (size_t i = 0; i < g_sh.region_count; i++) {
-        raw += g_sh.regions[i].size;
-    }
-    EXPECT(st.live_blocks == g_sh.count, "stats.live_blocks = %zu, the harness holds %zu",
-           st.live_blocks, g_sh.count);
-    EXPECT(st.used_bytes + st.free_bytes == st.total_bytes, "stats: used %zu + free %zu != %zu",
-           st.used_bytes, st.free_bytes, st.total_bytes);
-    EXPECT(st.used_bytes >= requested + st.live_blocks * W,
-           "stats.used_bytes = %zu < %zu requested + headers", st.used_bytes, requested);
-    EXPECT(st.peak_used_bytes >= st.used_bytes && st.peak_used_bytes <= st.total_bytes,
-           "stats.peak_used_bytes = %zu (used %zu, total %zu)", st.peak_used_bytes,
-           st.used_bytes, st.total_bytes);
-    EXPECT(st.allocations - st.frees == st.live_blocks,
-           "stats: allocations %zu - frees %zu != live %zu", st.allocations, st.frees,
-           st.live_blocks);
-    EXPECT(st.regions == g_sh.region_count, "stats.regions = %zu, expected %zu", st.regions,
-           g_sh.region_count);
-    EXPECT((st.free_blocks == 0) == (st.free_bytes == 0) &&
-               st.free_bytes >= st.free_blocks * LISTHEAP_MIN_BLOCK,
-           "stats: %zu free blocks, %zu free bytes", st.free_blocks, st.free_bytes);
-    EXPECT(st.free_blocks == 0 ? st.largest_free_block == 0
-                               : st.largest_free_block + W <= st.free_bytes,
-           "stats.largest_free_block = %zu with %zu free bytes", st.largest_free_block,
-           st.free_bytes);
-    EXPECT(st.total_bytes + g_sh.region_count * W <= raw,
-           "stats.total_bytes = %zu exceeds %zu raw region bytes", st.total_bytes, raw);
-    if (g_sh.total_bytes == 0) {
-        g_sh.total_bytes = st.total_bytes;
-    }
-    EXPECT(st.total_bytes == g_sh.total_bytes, "stats.total_bytes changed from %zu to %zu",
-           g_sh.total_bytes, st.total_bytes);
-#endif
 }
-
-#if LISTHEAP_DEBUG
-struct loose_walk {
-    size_t used, free_blocks, bad;
-    const void *bad_ptr;
-};
-static int ptr_cmp(const void *a, const void *b) {
-    uintptr_t x = (uintptr_t)((const struct shadow_slot *)a)->addr;
-    uintptr_t y = (uintptr_t)((const struct shadow_slot *)b)->addr;
-    return x < y ? -1 : x > y;
-}
-static void loose_visit(void *ctx, void *payload, size_t size, int used) {
-    struct loose_walk *c = ctx;
-    uintptr_t p = (uintptr_t)payload;
-    if (p % LISTHEAP_ALIGNMENT || raw_region_of(p - W, p + size) < 0) {
-        c->bad++;
-        c->bad_ptr = payload;
-        return;
-    }
-    if (!used) {
-        c->free_blocks++;
-        return;
-    }
-    c->used++;
-    /* binary search in the sorted scratch table */
-    size_t lo = 0, hi = g_sh.count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g_sh.scratch[mid].addr < p) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    if (lo == g_sh.count || g_sh.scratch[lo].addr != p || g_sh.scratch[lo].seen) {
-        c->bad++;
-        c->bad_ptr = payload;
-        return;
-    }
-    g_sh.scratch[lo].seen = 1;
-}
-#endif
 
 static void track_walk(void) {
-#if !LISTHEAP_DEBUG
     SH(shadow_check_walk(&g_sh));
-#else
-    for (size_t i = 0; i < g_sh.count; i++) {
-        g_sh.scratch[i].addr = (uintptr_t)g_sh.e[i].ptr;
-        g_sh.scratch[i].index = i;
-        g_sh.scratch[i].seen = 0;
-    }
-    qsort(g_sh.scratch, g_sh.count, sizeof g_sh.scratch[0], ptr_cmp);
-    struct loose_walk c = {0, 0, 0, NULL};
-    listheap_walk(loose_visit, &c);
-    struct listheap_stats st = get_stats();
-    EXPECT(c.bad == 0, "walk: block %p is misaligned, outside the regions, or not live", c.bad_ptr);
-    EXPECT(c.used == g_sh.count && c.free_blocks == st.free_blocks,
-           "walk: %zu used + %zu free blocks; harness holds %zu, stats say %zu free", c.used,
-           c.free_blocks, g_sh.count, st.free_blocks);
-#endif
 }
 
 /* ------------------------------------------------------------------ after every step */
@@ -1111,7 +920,7 @@ static void op_stale(struct reader *r, unsigned v) {
 
 /* ------------------------------------------------------------------ regions */
 
-enum region_verdict { MUST_FAIL, MAY_FAIL, MUST_WORK };
+enum region_verdict { MUST_FAIL, MUST_WORK };
 
 /* Release build: the trimmed span of a region per design.md, or 0 if no block fits. */
 static int trimmed_span(uintptr_t lo, size_t size, struct span *out) {
@@ -1131,37 +940,15 @@ static int trimmed_span(uintptr_t lo, size_t size, struct span *out) {
 
 /* Is [start, start+size) usable as a region? (ignoring overlap) */
 static enum region_verdict region_fits(unsigned char *start, size_t size, struct span *sp) {
-    int fits = trimmed_span((uintptr_t)start, size, sp);
-    if (!LISTHEAP_DEBUG) {
-        return fits ? MUST_WORK : MUST_FAIL;
-    }
-    if (size < LISTHEAP_MIN_BLOCK + W) {
-        return MUST_FAIL;
-    }
-    return size >= 1024 ? MUST_WORK : MAY_FAIL;
+    return trimmed_span((uintptr_t)start, size, sp) ? MUST_WORK : MUST_FAIL;
 }
 
 /* Does it overlap an accepted region? */
-static enum region_verdict region_overlaps(unsigned char *start, size_t size,
-                                           const struct span *sp) {
-    uintptr_t lo = (uintptr_t)start, hi = lo + size;
-    enum region_verdict v = MUST_FAIL;
-    for (size_t i = 0; i < g_sh.region_count; i++) {
-        uintptr_t s = (uintptr_t)g_sh.regions[i].start, e = s + g_sh.regions[i].size;
-        if (!LISTHEAP_DEBUG) {
-            if (sp->first < g_spans[i].end + W && g_spans[i].first < sp->end + W) {
-                return MUST_WORK;
-            }
-            continue;
-        }
-        if (lo + 16 <= e && s + 16 <= hi && hi - lo >= 32 && e - s >= 32) {
-            return MUST_WORK; /* at least 16 shared bytes away from either trimmed end */
-        }
-        if (lo < e && s < hi) {
-            v = MAY_FAIL;
-        }
-    }
-    return v;
+static enum region_verdict region_overlaps(const struct span *sp) {
+    for (size_t i = 0; i < g_sh.region_count; i++)
+        if (sp->first < g_spans[i].end + W && g_spans[i].first < sp->end + W)
+            return MUST_WORK;
+    return MUST_FAIL;
 }
 
 /* add_region (or init, which ignores overlap and live blocks but must not be busy) of one spec,
@@ -1169,7 +956,7 @@ static enum region_verdict region_overlaps(unsigned char *start, size_t size,
 static int try_region(unsigned char *start, size_t size, int is_init, const char *why) {
     struct span sp = {0, 0};
     enum region_verdict fits = region_fits(start, size, &sp);
-    enum region_verdict ovl = is_init ? MUST_FAIL : region_overlaps(start, size, &sp);
+    enum region_verdict ovl = is_init ? MUST_FAIL : region_overlaps(&sp);
     int full = !is_init && g_sh.region_count >= LISTHEAP_MAX_REGIONS;
     note("step %u: %s(arena + %zu, %zu) [%s]", g_step, is_init ? "init" : "add_region",
          (size_t)(start - g_arena), size, why);
@@ -1207,10 +994,8 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
     } else {
         SH(shadow_add_region(&g_sh, start, size));
     }
-    if (!LISTHEAP_DEBUG) {
-        g_spans[g_sh.region_count - 1] = sp;
-        g_expect_total += (size_t)(sp.end - sp.first);
-    }
+    g_spans[g_sh.region_count - 1] = sp;
+    g_expect_total += (size_t)(sp.end - sp.first);
     EXPECT(g_oom_calls == g_st.oom_before && g_fault_calls == g_st.fault_before,
            "a region call called a hook");
     return 1;
@@ -1512,22 +1297,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
     g_print_trace = getenv("FUZZ_HEAP_TRACE") != NULL;
-    /* The checked build fills blocks with the shadow's pattern itself: make sure it is the
-     * same one, so that shadow_verify() agrees with it. */
-    static unsigned char buf[64];
-    shadow_init(&g_sh, 1);
-    g_sh.e[0].ptr = buf;
-    g_sh.e[0].size = sizeof buf;
-    g_sh.e[0].fill = sizeof buf;
-    g_sh.e[0].align = 1;
-    g_sh.e[0].seed = 0xC0FFEEu;
-    g_sh.count = 1;
-    pat_fill(buf, sizeof buf, 0xC0FFEEu);
-    if (shadow_verify(&g_sh, 0) != 0) {
-        fprintf(stderr, "fuzz_heap: the shadow's fill pattern changed: update pat_next()\n");
-        abort();
-    }
-    g_sh.count = 0;
     return 0;
 }
 
@@ -1537,7 +1306,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     shadow_init(&g_sh, 0x1234567u);
-    g_loose_seed = 0x89ABCDEFu;
     g_expect_total = 0;
     g_stale = NULL;
     g_step = 0;
