@@ -112,10 +112,7 @@ void _free_r(struct _reent *r, void *ptr) {
     (void)r;
     listheap_free(ptr);
 }
-void _cfree_r(struct _reent *r, void *ptr) {
-    (void)r;
-    listheap_free(ptr);
-}
+void _cfree_r(struct _reent *r, void *ptr) __attribute__((alias("_free_r"), copy(_free_r)));
 void *_realloc_r(struct _reent *r, void *ptr, size_t size) {
     return listheap_realloc_err(ptr, size, &r->_errno, LISTHEAP_CALLER());
 }
@@ -172,9 +169,7 @@ void *malloc(size_t size) {
 void free(void *ptr) {
     listheap_free(ptr);
 }
-void cfree(void *ptr) {
-    listheap_free(ptr);
-}
+void cfree(void *ptr) __attribute__((alias("free"), copy(free)));
 void *realloc(void *ptr, size_t size) {
     return listheap_realloc_err(ptr, size, &errno, LISTHEAP_CALLER());
 }
@@ -220,74 +215,25 @@ void mstats(char *title) {
 
 /* ---------------------------------------------------------------- the --wrap forms
  * With -Wl,--wrap=malloc the linker sends every undefined reference to malloc to __wrap_malloc.
- * Defining these here (not in a separate object) makes the first __wrap_ reference bring the
- * _r family above with it. They never call the wrapped plain names. */
+ * Each __wrap_ name is an alias of the plain function above (same code, no extra bytes), and
+ * lives in this object, so the first __wrap_ reference brings the _r family with it. An alias
+ * is a second name for the definition, not a reference to `malloc`, so --wrap cannot turn it
+ * back onto itself. */
 
-void *__wrap_malloc(size_t);
-void __wrap_free(void *);
-void __wrap_cfree(void *);
-void *__wrap_realloc(void *, size_t);
-void *__wrap_calloc(size_t, size_t);
-void *__wrap_memalign(size_t, size_t);
-void *__wrap_aligned_alloc(size_t, size_t);
-int __wrap_posix_memalign(void **, size_t, size_t);
-void *__wrap_valloc(size_t);
-void *__wrap_pvalloc(size_t);
-size_t __wrap_malloc_usable_size(void *);
-struct mallinfo __wrap_mallinfo(void);
-int __wrap_mallopt(int, int);
-int __wrap_malloc_trim(size_t);
-void __wrap_malloc_stats(void);
-void __wrap_mstats(char *);
-
-void *__wrap_malloc(size_t size) {
-    return do_malloc(&errno, size, LISTHEAP_CALLER());
-}
-void __wrap_free(void *ptr) {
-    listheap_free(ptr);
-}
-void __wrap_cfree(void *ptr) {
-    listheap_free(ptr);
-}
-void *__wrap_realloc(void *ptr, size_t size) {
-    return listheap_realloc_err(ptr, size, &errno, LISTHEAP_CALLER());
-}
-void *__wrap_calloc(size_t count, size_t size) {
-    return listheap_calloc_err(count, size, &errno, LISTHEAP_CALLER());
-}
-void *__wrap_memalign(size_t alignment, size_t size) {
-    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
-}
-void *__wrap_aligned_alloc(size_t alignment, size_t size) {
-    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
-}
-int __wrap_posix_memalign(void **out, size_t alignment, size_t size) {
-    return do_posix_memalign(out, alignment, size, LISTHEAP_CALLER());
-}
-void *__wrap_valloc(size_t size) {
-    return do_memalign(&errno, LISTHEAP_PAGE_SIZE, size, LISTHEAP_CALLER());
-}
-void *__wrap_pvalloc(size_t size) {
-    return do_pvalloc(&errno, size, LISTHEAP_CALLER());
-}
-size_t __wrap_malloc_usable_size(void *ptr) {
-    return listheap_usable_size(ptr);
-}
-struct mallinfo __wrap_mallinfo(void) {
-    return do_mallinfo();
-}
-int __wrap_mallopt(int param, int value) {
-    (void)param;
-    (void)value;
-    return 0;
-}
-int __wrap_malloc_trim(size_t pad) {
-    (void)pad;
-    return 0;
-}
-void __wrap_malloc_stats(void) {
-    do_malloc_stats(_REENT);
-}
-void __wrap_mstats(char *title) {
-    do_mstats(_REENT, title);
-}
+#define WRAP(ret, name, params) ret __wrap_##name params __attribute__((alias(#name), copy(name)));
+WRAP(void *, malloc, (size_t))
+WRAP(void, free, (void *))
+WRAP(void, cfree, (void *))
+WRAP(void *, realloc, (void *, size_t))
+WRAP(void *, calloc, (size_t, size_t))
+WRAP(void *, memalign, (size_t, size_t))
+WRAP(void *, aligned_alloc, (size_t, size_t))
+WRAP(int, posix_memalign, (void **, size_t, size_t))
+WRAP(void *, valloc, (size_t))
+WRAP(void *, pvalloc, (size_t))
+WRAP(size_t, malloc_usable_size, (void *))
+WRAP(struct mallinfo, mallinfo, (void))
+WRAP(int, mallopt, (int, int))
+WRAP(int, malloc_trim, (size_t))
+WRAP(void, malloc_stats, (void))
+WRAP(void, mstats, (char *))
