@@ -53,6 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hooks.h"
 #include "listheap.h"
 #include "shadow.h"
 
@@ -85,24 +86,6 @@ static _Alignas(64) unsigned char g_snapshot[ARENA_BYTES];
 static _Alignas(64) unsigned char g_mirror[ARENA_BYTES];
 static _Alignas(16) unsigned char g_foreign[256]; /* never part of the heap */
 static struct shadow g_sh;
-
-/* ------------------------------------------------------------------ hooks */
-
-static size_t g_oom_calls, g_oom_request;
-static size_t g_fault_calls;
-static enum listheap_fault g_fault_kind;
-static const void *g_fault_ptr;
-
-void listheap_oom_hook(size_t request) {
-    g_oom_calls++;
-    g_oom_request = request;
-}
-
-void listheap_fault_hook(enum listheap_fault kind, const void *ptr) {
-    g_fault_calls++;
-    g_fault_kind = kind;
-    g_fault_ptr = ptr;
-}
 
 /* ------------------------------------------------------------------ failure reporting */
 
@@ -228,8 +211,8 @@ static struct listheap_stats get_stats(void) {
 
 static void begin_step(void) {
     g_st.before = get_stats();
-    g_st.oom_before = g_oom_calls;
-    g_st.fault_before = g_fault_calls;
+    g_st.oom_before = hooks.oom_calls;
+    g_st.fault_before = hooks.fault_calls;
     g_snap_valid = 0;
     g_snap_checked = 0;
 }
@@ -272,11 +255,11 @@ static void expect_unchanged(size_t dfail, size_t dfault, const char *what) {
            "faults %zu -> %zu)",
            what, field ? field : "", dfail, dfault, g_st.before.failures, now.failures,
            g_st.before.faults, now.faults);
-    EXPECT(g_oom_calls == g_st.oom_before + dfail, "%s: oom hook called %zu times, expected %zu",
-           what, g_oom_calls - g_st.oom_before, dfail);
-    EXPECT(g_fault_calls == g_st.fault_before + dfault,
+    EXPECT(hooks.oom_calls == g_st.oom_before + dfail, "%s: oom hook called %zu times, expected %zu",
+           what, hooks.oom_calls - g_st.oom_before, dfail);
+    EXPECT(hooks.fault_calls == g_st.fault_before + dfault,
            "%s: fault hook called %zu times, expected %zu (last kind %d)", what,
-           g_fault_calls - g_st.fault_before, dfault, (int)g_fault_kind);
+           hooks.fault_calls - g_st.fault_before, dfault, (int)hooks.fault_kind);
     if (g_snap_valid && memcmp(g_snapshot, g_snap_lo, g_snap_len) != 0) {
         size_t i = 0;
         while (g_snapshot[i] == g_snap_lo[i]) {
@@ -294,10 +277,10 @@ static void expect_unchanged(size_t dfail, size_t dfault, const char *what) {
 static void expect_fault(const void *ptr, enum listheap_fault kind, enum listheap_fault alt,
                          const char *what) {
     expect_unchanged(0, 1, what);
-    EXPECT(g_fault_kind == kind || (alt && g_fault_kind == alt),
-           "%s: fault kind %d reported, expected %d%s", what, (int)g_fault_kind, (int)kind,
+    EXPECT(hooks.fault_kind == kind || (alt && hooks.fault_kind == alt),
+           "%s: fault kind %d reported, expected %d%s", what, (int)hooks.fault_kind, (int)kind,
            alt ? " (or the alternative)" : "");
-    EXPECT(g_fault_ptr == ptr, "%s: fault hook told %p, expected %p", what, g_fault_ptr, ptr);
+    EXPECT(hooks.fault_ptr == ptr, "%s: fault hook told %p, expected %p", what, hooks.fault_ptr, ptr);
     g_count_fault++;
 }
 
@@ -440,8 +423,8 @@ static void expect_enomem(int err, size_t request, int check_request, size_t gua
     EXPECT(err == ENOMEM, "%s returned NULL with errno %d, expected ENOMEM", what, err);
     expect_unchanged(1, 0, what);
     if (check_request) {
-        EXPECT(g_oom_request == request, "%s: oom hook told %zu, expected %zu", what,
-               g_oom_request, request);
+        EXPECT(hooks.oom_request == request, "%s: oom hook told %zu, expected %zu", what,
+               hooks.oom_request, request);
     }
     /* largest_free_block == 0 means no free block: nothing is guaranteed, not even 0 bytes */
     EXPECT(!guaranteed_applies || g_st.before.largest_free_block == 0 ||
@@ -456,7 +439,7 @@ static void expect_new_block(const char *what) {
     struct listheap_stats now = get_stats();
     EXPECT(now.allocations == g_st.before.allocations + 1 && now.frees == g_st.before.frees &&
                now.failures == g_st.before.failures && now.faults == g_st.before.faults &&
-               g_oom_calls == g_st.oom_before && g_fault_calls == g_st.fault_before,
+               hooks.oom_calls == g_st.oom_before && hooks.fault_calls == g_st.fault_before,
            "%s: allocations %zu -> %zu, frees %zu -> %zu, failures %zu -> %zu, faults %zu -> %zu",
            what, g_st.before.allocations, now.allocations, g_st.before.frees, now.frees,
            g_st.before.failures, now.failures, g_st.before.faults, now.faults);
@@ -467,7 +450,7 @@ static void expect_freed(const char *what) {
     struct listheap_stats now = get_stats();
     EXPECT(now.frees == g_st.before.frees + 1 && now.allocations == g_st.before.allocations &&
                now.failures == g_st.before.failures && now.faults == g_st.before.faults &&
-               g_fault_calls == g_st.fault_before && g_oom_calls == g_st.oom_before,
+               hooks.fault_calls == g_st.fault_before && hooks.oom_calls == g_st.oom_before,
            "%s: frees %zu -> %zu, allocations %zu -> %zu, faults %zu -> %zu", what,
            g_st.before.frees, now.frees, g_st.before.allocations, now.allocations,
            g_st.before.faults, now.faults);
@@ -667,7 +650,7 @@ static void op_realloc(struct reader *r) {
     EXPECT(dalloc == dfrees && dalloc <= 1 && (p == old || dalloc == 1),
            "realloc %p -> %p: allocations +%zu, frees +%zu", old, p, dalloc, dfrees);
     EXPECT(now.failures == g_st.before.failures && now.faults == g_st.before.faults &&
-               g_fault_calls == g_st.fault_before && g_oom_calls == g_st.oom_before,
+               hooks.fault_calls == g_st.fault_before && hooks.oom_calls == g_st.oom_before,
            "realloc succeeded but failures %zu -> %zu, faults %zu -> %zu", g_st.before.failures,
            now.failures, g_st.before.faults, now.faults);
     EXPECT(now.peak_used_bytes >= g_st.before.peak_used_bytes,
@@ -996,7 +979,7 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
     }
     g_spans[g_sh.region_count - 1] = sp;
     g_expect_total += (size_t)(sp.end - sp.first);
-    EXPECT(g_oom_calls == g_st.oom_before && g_fault_calls == g_st.fault_before,
+    EXPECT(hooks.oom_calls == g_st.oom_before && hooks.fault_calls == g_st.fault_before,
            "a region call called a hook");
     return 1;
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "hooks.h"
 #include "listheap.h"
 
 #define ARENA_BYTES 4096
@@ -18,30 +19,6 @@
 
 static _Alignas(16) unsigned char arena[ARENA_BYTES + 64];
 static _Alignas(16) unsigned char arena2[1024];
-
-/* ------------------------------------------------------------ hooks under test */
-
-static size_t oom_calls, oom_request;
-static size_t fault_calls;
-static enum listheap_fault fault_kind;
-static const void *fault_ptr;
-
-void listheap_oom_hook(size_t request) {
-    oom_calls++;
-    oom_request = request;
-}
-
-void listheap_fault_hook(enum listheap_fault kind, const void *ptr) {
-    fault_calls++;
-    fault_kind = kind;
-    fault_ptr = ptr;
-}
-
-static void reset_hooks(void) {
-    oom_calls = oom_request = fault_calls = 0;
-    fault_kind = 0;
-    fault_ptr = NULL;
-}
 
 /* ------------------------------------------------------------ fixture helpers */
 
@@ -80,7 +57,7 @@ static int setup_heap(void **state) {
     for (size_t i = 0; i < sizeof arena; i++)
         arena[i] = (unsigned char)(0xA5u ^ (i * 7u));
     assert_int_equal(listheap_init(arena, ARENA_BYTES), LISTHEAP_OK);
-    reset_hooks();
+    hooks_reset();
     return 0;
 }
 
@@ -146,7 +123,7 @@ static void test_allocation_before_init_uses_linker_heap(void **state) {
     errno = 0;
     assert_null(listheap_memalign(32, 1));
     assert_int_equal(errno, ENOMEM);
-    assert_int_equal(oom_calls, 2);
+    assert_int_equal(hooks.oom_calls, 2);
     struct listheap_stats s = stats();
     assert_int_equal(s.regions, 0);
     assert_int_equal(s.failures, 2);
@@ -268,7 +245,7 @@ static void test_malloc_zero_returns_unique_freeable_pointer(void **state) {
     assert_ptr_not_equal(a, b);
     listheap_free(a);
     listheap_free(b);
-    assert_int_equal(fault_calls, 0);
+    assert_int_equal(hooks.fault_calls, 0);
     assert_int_equal(stats().used_bytes, 0);
 }
 
@@ -316,9 +293,9 @@ static void test_malloc_huge_requests_fail_with_enomem_and_change_nothing(void *
         assert_null(listheap_malloc(huge[i]));
         assert_int_equal(errno, ENOMEM);
         assert_unchanged_since_snapshot(1, 0);
-        assert_int_equal(oom_request, huge[i]);
+        assert_int_equal(hooks.oom_request, huge[i]);
     }
-    assert_int_equal(oom_calls, sizeof huge / sizeof huge[0]);
+    assert_int_equal(hooks.oom_calls, sizeof huge / sizeof huge[0]);
     listheap_free(keep);
 }
 
@@ -367,8 +344,8 @@ static void test_malloc_failure_calls_oom_hook_then_returns_null(void **state) {
     while (listheap_malloc(100))
         n++;
     assert_int_equal(n, stats().total_bytes / block_for(100));
-    assert_int_equal(oom_calls, 1);
-    assert_int_equal(oom_request, 100);
+    assert_int_equal(hooks.oom_calls, 1);
+    assert_int_equal(hooks.oom_request, 100);
     assert_int_equal(stats().failures, 1);
 }
 
@@ -377,7 +354,7 @@ static void test_free_null_does_nothing(void **state) {
     take_snapshot();
     listheap_free(NULL);
     assert_unchanged_since_snapshot(0, 0);
-    assert_int_equal(fault_calls, 0);
+    assert_int_equal(hooks.fault_calls, 0);
 }
 
 static void test_free_makes_memory_reusable_at_same_address(void **state) {
@@ -485,11 +462,11 @@ static void test_free_of_foreign_pointer_reports_fault_and_changes_nothing(void 
     int on_stack = 0;
     take_snapshot();
     listheap_free(&on_stack);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_FOREIGN);
-    assert_ptr_equal(fault_ptr, &on_stack);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_FOREIGN);
+    assert_ptr_equal(hooks.fault_ptr, &on_stack);
     assert_unchanged_since_snapshot(0, 1);
     listheap_free(arena2 + 16);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_FOREIGN);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_FOREIGN);
 }
 
 static void test_free_of_misaligned_pointer_reports_fault(void **state) {
@@ -497,7 +474,7 @@ static void test_free_of_misaligned_pointer_reports_fault(void **state) {
     unsigned char *p = listheap_malloc(32);
     take_snapshot();
     listheap_free(p + 3);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_MISALIGNED);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_MISALIGNED);
     assert_unchanged_since_snapshot(0, 1);
     listheap_free(p);
 }
@@ -508,14 +485,14 @@ static void test_double_free_reports_not_live_and_changes_nothing(void **state) 
     listheap_free(b);
     take_snapshot();
     listheap_free(b);
-    assert_int_equal(fault_calls, 1);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_NOT_LIVE);
-    assert_ptr_equal(fault_ptr, b);
+    assert_int_equal(hooks.fault_calls, 1);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_NOT_LIVE);
+    assert_ptr_equal(hooks.fault_ptr, b);
     assert_unchanged_since_snapshot(0, 1);
     listheap_free(a); /* b merged into a's block: b's old header still says free */
     take_snapshot();
     listheap_free(b);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_NOT_LIVE);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_NOT_LIVE);
     assert_unchanged_since_snapshot(0, 1);
     listheap_free(c);
 }
@@ -526,12 +503,12 @@ static void test_free_of_interior_pointer_reports_fault(void **state) {
     memset(p, 0, 64); /* the word before p + 32 reads as a zero-size, free header */
     take_snapshot();
     listheap_free(p + 32);
-    assert_int_equal(fault_calls, 1);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_NOT_LIVE);
+    assert_int_equal(hooks.fault_calls, 1);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_NOT_LIVE);
     memset(p, 0xFF, 64); /* now it reads as a huge used block */
     take_snapshot();
     listheap_free(p + 32);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_HEADER);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_BAD_HEADER);
     assert_unchanged_since_snapshot(0, 1);
     listheap_free(p);
 }
@@ -542,7 +519,7 @@ static void test_realloc_of_invalid_pointer_returns_null_with_einval(void **stat
     errno = 0;
     assert_null(listheap_realloc(&on_stack, 10));
     assert_int_equal(errno, EINVAL);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_FOREIGN);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_FOREIGN);
 }
 
 static void test_realloc_of_freed_block_reports_not_live_and_changes_nothing(void **state) {
@@ -554,8 +531,8 @@ static void test_realloc_of_freed_block_reports_not_live_and_changes_nothing(voi
     errno = 0;
     assert_null(listheap_realloc(b, 64));
     assert_int_equal(errno, EINVAL);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_NOT_LIVE);
-    assert_ptr_equal(fault_ptr, b);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_NOT_LIVE);
+    assert_ptr_equal(hooks.fault_ptr, b);
     assert_unchanged_since_snapshot(0, 1);
     listheap_free(a);
 }
@@ -573,7 +550,7 @@ static void test_overflow_past_usable_size_is_caught(void **state) {
     assert_int_not_equal(listheap_check(), LISTHEAP_OK);
     take_snapshot();
     listheap_free(LISTHEAP_DEBUG ? (void *)p : (void *)q);
-    assert_int_equal(fault_calls, 1); /* refused, reported */
+    assert_int_equal(hooks.fault_calls, 1); /* refused, reported */
     assert_unchanged_since_snapshot(0, 1);
     p[usable] = saved;
     assert_int_equal(listheap_check(), LISTHEAP_OK);
@@ -584,7 +561,7 @@ static void test_usable_size_of_invalid_pointer_is_zero(void **state) {
     int on_stack = 0;
     assert_int_equal(listheap_usable_size(&on_stack), 0);
     assert_int_equal(listheap_usable_size(NULL), 0);
-    assert_int_equal(fault_calls, 1);
+    assert_int_equal(hooks.fault_calls, 1);
     assert_int_equal(listheap_add_region(NULL, 64), LISTHEAP_E_NULL);
 }
 
@@ -598,7 +575,7 @@ static void test_free_detects_damaged_free_list_link_before_following_it(void **
     links[0] = arena2; /* points outside the heap */
     take_snapshot();
     listheap_free(a); /* would unlink b while coalescing */
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_LINK);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_BAD_LINK);
     assert_unchanged_since_snapshot(0, 1);
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_LINK);
     links[0] = saved;
@@ -617,7 +594,7 @@ static void test_malloc_detects_damaged_link_of_block_it_would_take(void **state
     errno = 0;
     assert_null(listheap_malloc(32));
     assert_int_equal(errno, ENOMEM);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_LINK);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_BAD_LINK);
     assert_unchanged_since_snapshot(1, 1);
     links[1] = saved;
     assert_int_equal(listheap_check(), LISTHEAP_OK);
@@ -634,14 +611,14 @@ static void test_free_detects_header_that_disagrees_with_neighbours(void **state
     memset(a, 0x11, 32);
     take_snapshot();
     listheap_free(b);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_HEADER);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_BAD_HEADER);
     assert_unchanged_since_snapshot(0, 1);
     *b_header = saved;
     size_t *c_header = (size_t *)(void *)(c - W);
     saved = *c_header;
     *c_header = saved | 2u; /* c claims b is free while b is live */
     listheap_free(b);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_BAD_HEADER);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_BAD_HEADER);
     *c_header = saved;
     listheap_free(a);
     listheap_free(b);
@@ -756,7 +733,7 @@ static void test_calloc_overflow_returns_null_with_enomem(void **state) {
     assert_null(listheap_calloc(2, SIZE_MAX / 2 + 1));
     assert_null(listheap_calloc(SIZE_MAX, SIZE_MAX));
     assert_unchanged_since_snapshot(3, 0);
-    assert_int_equal(oom_calls, 3);
+    assert_int_equal(hooks.oom_calls, 3);
     assert_non_null(listheap_calloc(0, 5));
 }
 
@@ -790,7 +767,7 @@ static void test_memalign_non_power_of_two_fails_with_einval(void **state) {
         assert_int_equal(errno, EINVAL);
     }
     assert_unchanged_since_snapshot(0, 0);
-    assert_int_equal(oom_calls, 0);
+    assert_int_equal(hooks.oom_calls, 0);
 }
 
 static void test_memalign_larger_than_heap_fails_with_enomem(void **state) {
@@ -940,7 +917,7 @@ static void test_seed_150_byte_heap_runs_out_then_reports_oom(void **state) {
 #if SIZE_MAX == UINT32_MAX && !LISTHEAP_DEBUG
     assert_int_equal(boxes, 4);
 #endif
-    assert_int_equal(oom_calls, 1);
+    assert_int_equal(hooks.oom_calls, 1);
     assert_int_equal(listheap_check(), LISTHEAP_OK);
 }
 

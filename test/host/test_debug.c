@@ -12,27 +12,16 @@
 
 #include <cmocka.h>
 
+#include "hooks.h"
 #include "listheap.h"
 
 static _Alignas(16) unsigned char arena[8192];
-
-static size_t fault_calls;
-static enum listheap_fault fault_kind;
-static const void *fault_ptr;
-
-void listheap_fault_hook(enum listheap_fault kind, const void *ptr) {
-    fault_calls++;
-    fault_kind = kind;
-    fault_ptr = ptr;
-}
 
 static int setup(void **state) {
     (void)state;
     memset(arena, 0x5C, sizeof arena);
     assert_int_equal(listheap_init(arena, sizeof arena), LISTHEAP_OK);
-    fault_calls = 0;
-    fault_kind = 0;
-    fault_ptr = NULL;
+    hooks_reset();
     return 0;
 }
 
@@ -96,14 +85,14 @@ static void test_checked_one_byte_overflow_is_reported_on_free(void **state) {
     p[13] = 0; /* one byte past the request */
     struct listheap_stats before = stats();
     listheap_free(p);
-    assert_int_equal(fault_calls, 1);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_OVERFLOW);
-    assert_ptr_equal(fault_ptr, p); /* the block's address */
+    assert_int_equal(hooks.fault_calls, 1);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_OVERFLOW);
+    assert_ptr_equal(hooks.fault_ptr, p); /* the block's address */
     assert_int_equal(stats().live_blocks, before.live_blocks); /* not freed */
     assert_int_equal(listheap_check(), LISTHEAP_E_CANARY);
     errno = 0;
     assert_null(listheap_realloc(p, 100));
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_OVERFLOW);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_OVERFLOW);
     assert_int_equal(errno, EINVAL);
     p[13] = 0xC5; /* repair: the canary byte */
     assert_int_equal(listheap_check(), LISTHEAP_OK);
@@ -122,7 +111,7 @@ static void test_checked_overflow_after_realloc_is_reported(void **state) {
     p[30] = 1;
     assert_int_equal(listheap_check(), LISTHEAP_E_CANARY);
     assert_int_equal(listheap_usable_size(p), 0);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_OVERFLOW);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_OVERFLOW);
     p[30] = 0xC5;
     p = listheap_realloc(p, 60); /* grows again, in place */
     assert_int_equal(listheap_usable_size(p), 60);
@@ -142,9 +131,9 @@ static void test_checked_write_after_free_is_reported_when_reused(void **state) 
     assert_int_equal(listheap_check(), LISTHEAP_E_POISON);
     unsigned char *again = listheap_malloc(64);
     assert_ptr_equal(again, p); /* the block is handed out... */
-    assert_int_equal(fault_calls, 1);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_USE_AFTER_FREE);
-    assert_ptr_equal(fault_ptr, p + 40); /* ...and the damaged byte reported */
+    assert_int_equal(hooks.fault_calls, 1);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_USE_AFTER_FREE);
+    assert_ptr_equal(hooks.fault_ptr, p + 40); /* ...and the damaged byte reported */
     assert_int_equal(listheap_check(), LISTHEAP_OK);
 }
 
@@ -156,7 +145,7 @@ static void test_checked_double_free_after_merge_still_reads_as_free(void **stat
     listheap_free(b);
     listheap_free(a); /* b's header is now poisoned interior of a's free block */
     listheap_free(b);
-    assert_int_equal(fault_kind, LISTHEAP_FAULT_NOT_LIVE);
+    assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_NOT_LIVE);
     assert_int_equal(listheap_check(), LISTHEAP_OK);
 }
 

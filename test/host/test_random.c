@@ -32,6 +32,7 @@
 
 #include <cmocka.h>
 
+#include "hooks.h"
 #include "listheap.h"
 #include "shadow.h"
 
@@ -46,26 +47,6 @@
 #endif
 #define TRACE_LEN 24
 #define LATE_REGION_INTERVAL 1500ul /* steps between regions added while blocks are live */
-
-/* ------------------------------------------------------------------ hooks (replace the weak
- * defaults: the test counts every call) */
-
-static size_t g_oom_calls;
-static size_t g_oom_request;
-static size_t g_fault_calls;
-static enum listheap_fault g_fault_kind;
-static const void *g_fault_ptr;
-
-void listheap_oom_hook(size_t request) {
-    g_oom_calls++;
-    g_oom_request = request;
-}
-
-void listheap_fault_hook(enum listheap_fault kind, const void *ptr) {
-    g_fault_calls++;
-    g_fault_kind = kind;
-    g_fault_ptr = ptr;
-}
 
 /* ------------------------------------------------------------------ PRNG */
 
@@ -280,10 +261,10 @@ static void expect_unchanged(struct run *r, size_t dfail, size_t dfault, const c
           "faults %zu -> %zu)",
           what, field ? field : "", dfail, dfault, r->before.failures, now.failures,
           r->before.faults, now.faults);
-    CHECK(r, g_oom_calls == r->oom_before + dfail, "%s: oom hook called %zu times, expected %zu",
-          what, g_oom_calls - r->oom_before, dfail);
-    CHECK(r, g_fault_calls == r->fault_before + dfault,
-          "%s: fault hook called %zu times, expected %zu", what, g_fault_calls - r->fault_before,
+    CHECK(r, hooks.oom_calls == r->oom_before + dfail, "%s: oom hook called %zu times, expected %zu",
+          what, hooks.oom_calls - r->oom_before, dfail);
+    CHECK(r, hooks.fault_calls == r->fault_before + dfault,
+          "%s: fault hook called %zu times, expected %zu", what, hooks.fault_calls - r->fault_before,
           dfault);
     if (r->snap_valid && memcmp(g_snapshot, r->snap_lo, r->snap_len) != 0) {
         size_t i = 0;
@@ -389,7 +370,7 @@ static void op_malloc(struct run *r) {
     int err = errno;
     if (p == NULL) {
         expect_enomem(r, err, "malloc");
-        CHECK(r, g_oom_request == size, "malloc(%zu): oom hook told %zu", size, g_oom_request);
+        CHECK(r, hooks.oom_request == size, "malloc(%zu): oom hook told %zu", size, hooks.oom_request);
         CHECK(r, !guaranteed(r, size),
               "malloc(%zu) failed though stats.largest_free_block = %zu guaranteed it", size,
               r->before.largest_free_block);
@@ -487,18 +468,18 @@ static void probe_double_free(struct run *r, void *p) {
     struct free_head_search f = {p, 0};
     listheap_walk(free_head_visit, &f);
     r->before = get_stats();
-    r->oom_before = g_oom_calls;
-    r->fault_before = g_fault_calls;
+    r->oom_before = hooks.oom_calls;
+    r->fault_before = hooks.fault_calls;
     take_snapshot(r);
     note(r, "free(%p) again (double free)", p);
     listheap_free(p);
     expect_unchanged(r, 0, 1, "double free");
-    CHECK(r, g_fault_kind == LISTHEAP_FAULT_NOT_LIVE ||
-                 (!f.is_free_head && g_fault_kind == LISTHEAP_FAULT_BAD_HEADER),
+    CHECK(r, hooks.fault_kind == LISTHEAP_FAULT_NOT_LIVE ||
+                 (!f.is_free_head && hooks.fault_kind == LISTHEAP_FAULT_BAD_HEADER),
           "double free of %p (%s) reported fault kind %d", p,
           f.is_free_head ? "its header says free" : "merged into the free block before it",
-          (int)g_fault_kind);
-    CHECK(r, g_fault_ptr == p, "double free of %p: fault hook told %p", p, g_fault_ptr);
+          (int)hooks.fault_kind);
+    CHECK(r, hooks.fault_ptr == p, "double free of %p: fault hook told %p", p, hooks.fault_ptr);
 }
 
 static void op_free(struct run *r) {
@@ -862,9 +843,9 @@ static void op_bad_pointer(struct run *r) {
         return;
     }
     expect_unchanged(r, 0, 1, "call with an invalid pointer");
-    CHECK(r, g_fault_kind == kind && g_fault_ptr == bad,
+    CHECK(r, hooks.fault_kind == kind && hooks.fault_ptr == bad,
           "invalid pointer %p: fault hook told kind %d, pointer %p; expected kind %d",
-          (void *)bad, (int)g_fault_kind, g_fault_ptr, (int)kind);
+          (void *)bad, (int)hooks.fault_kind, hooks.fault_ptr, (int)kind);
     if (have_live) {
         SH(r, shadow_verify(&g_sh, live));
     }
@@ -1033,8 +1014,8 @@ static void one_step(struct run *r) {
 
 static void begin_step(struct run *r) {
     r->before = get_stats();
-    r->oom_before = g_oom_calls;
-    r->fault_before = g_fault_calls;
+    r->oom_before = hooks.oom_calls;
+    r->fault_before = hooks.fault_calls;
     r->snap_valid = 0;
     if (r->snap_every_step) {
         take_snapshot(r);
