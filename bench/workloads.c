@@ -367,17 +367,25 @@ static uint32_t fill_pairs(uint32_t *rng, uint32_t lo, uint32_t hi, uint32_t sep
     return n;
 }
 
-static void worst_a(void) {
-    uint32_t rng = 0xBAD0001u;
-    uint32_t pairs = fill_pairs(&rng, 8, 8, 8);
-    bench_metric("a_pairs", pairs);
-    uint32_t top = pairs > 64u ? pairs - 64u : 0;
+/* Free the last `spare` pairs whole (one hole at the top of the heap) and the first block of
+ * every other pair, leaving that many fragments, each kept apart by its separator (wb[i]).
+ * Returns the number of fragments. */
+static uint32_t leave_fragments(uint32_t pairs, uint32_t spare) {
+    uint32_t top = pairs > spare ? pairs - spare : 0;
     for (uint32_t i = top; i < pairs; i++) {
         blk_free(&wb[i]);
         blk_free(&wa[i]);
     }
     for (uint32_t i = 0; i < top; i++)
         blk_free(&wa[i]);
+    return top;
+}
+
+static void worst_a(void) {
+    uint32_t rng = 0xBAD0001u;
+    uint32_t pairs = fill_pairs(&rng, 8, 8, 8);
+    bench_metric("a_pairs", pairs);
+    uint32_t top = leave_fragments(pairs, 64u);
     bench_metric("a_fragments", top);
     /* the hard requests, 16 of each, spread over the heap */
     struct blk x[16];
@@ -411,13 +419,7 @@ static void worst_b(void) {
     uint32_t rng = 0xBAD0002u;
     uint32_t pairs = fill_pairs(&rng, 24, 1000, 16);
     bench_metric("b_pairs", pairs);
-    uint32_t top = pairs > 8u ? pairs - 8u : 0;
-    for (uint32_t i = top; i < pairs; i++) {
-        blk_free(&wb[i]);
-        blk_free(&wa[i]);
-    }
-    for (uint32_t i = 0; i < top; i++)
-        blk_free(&wa[i]);
+    uint32_t top = leave_fragments(pairs, 8u);
     bench_metric("b_fragments", top);
     struct blk x;
     for (uint32_t n = 8; n <= 1024u; n += 8u) {
