@@ -95,7 +95,7 @@ cortex-m4_CPU := -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard
 cortex-m7_CPU := -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard
 cortex-m33_CPU := -mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard
 ARM_CFLAGS := $(CSTD) -Os -g -ffunction-sections -fdata-sections $(ALLOC_WARN)
-LIB_SRC := $(ALLOC_SRC) alloc/newlib/malloc_family.c
+LIB_SRC := $(ALLOC_SRC) alloc/newlib/malloc_family.c alloc/newlib/malloc_stats.c
 LIB_DIR := $(BUILD)/lib
 
 # $(1) = cpu, $(2) = library name, $(3) = extra flags

@@ -696,14 +696,16 @@ def analysis(a, d, L, ref, st, pair, worst_call, sizes, code_l, eff_l, eff_n, ru
         libc = {n: c1[n][1] for n in ('memcpy', 'memset') if n in c1 and n not in c0}
         fake = sum(v[1] for n, v in c1.items() if n.startswith('__sf_fake') and n not in c0)
         own = code_l - sum(libc.values()) - fake
-        w('- **Code size.** %d bytes on Cortex-M7, %d of them listheap\'s own code and glue '
-          '(the rest: %s); see the symbol list under "Code size". The %d bytes of read-only '
-          '`__sf_fake_std*` FILE ' % (code_l, own, ', '.join(
-              '%s %d' % kv for kv in sorted(libc.items())) + ', `__sf_fake_std*` %d' % fake, fake) +
-          
-          'stubs come from `malloc_stats`: it shares listheap\'s object and calls `fiprintf`, which '
-          'brings newlib\'s stdio member `findfp.o` into the link; gc-sections drops its code, '
-          'but newlib\'s `impure_data` (kept: errno lives there) then refers to the stubs.')
+        rest = ', '.join('%s %d' % kv for kv in sorted(libc.items()))
+        if fake:
+            rest += ', `__sf_fake_std*` %d' % fake
+        text = ('- **Code size.** %d bytes on Cortex-M7, %d of them listheap\'s own code and glue '
+                '(the rest: %s); see the symbol list under "Code size".' % (code_l, own, rest))
+        if fake:  # a stdio reference in the malloc family's objects would bring newlib's FILE glue
+            text += (' The %d bytes of read-only `__sf_fake_std*` FILE stubs come from newlib\'s '
+                     'stdio member `findfp.o`, pulled in by a stdio call in listheap\'s malloc '
+                     'family; `impure_data` then keeps them.' % fake)
+        w(text)
     if eff_l < eff_n:
         w('- **Heap efficiency.** %.1f%% against newlib-nano\'s %.1f%%.' % (eff_l, eff_n))
     if not out:

@@ -6,7 +6,10 @@
  * ld/listheap.ld) brings all of them, so no newlib malloc member is ever pulled in beside it
  * (newlib's own objects bundle several of these names: a partial set ends in "multiple
  * definition" or in two allocators). Built with -ffunction-sections, so --gc-sections still
- * drops what an image never calls (malloc_stats and its stdio, for one).
+ * drops what an image never calls. One exception: malloc_stats/mstats (and their _r and
+ * __wrap_ forms) live in malloc_stats.c, because their stdio reference would otherwise pull
+ * newlib's FILE glue into every image; that object refers to _malloc_r, so taking it still
+ * brings this one.
  *
  * Errors: the _r forms set errno in the struct _reent they are passed (r->_errno, the first
  * member of struct _reent in both newlib and newlib-nano); the plain forms set errno.
@@ -20,12 +23,11 @@
  *   mallopt        returns 0: no options;
  *   valloc/pvalloc align to LISTHEAP_PAGE_SIZE (4096, as newlib).
  */
-#define _DEFAULT_SOURCE 1 /* fiprintf, posix_memalign under -std=c11 */
+#define _DEFAULT_SOURCE 1 /* posix_memalign under -std=c11 */
 #include <errno.h>
 #include <malloc.h>
 #include <reent.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "../entry.h"
@@ -40,8 +42,6 @@ void _cfree_r(struct _reent *r, void *ptr);
 void *_aligned_alloc_r(struct _reent *r, size_t alignment, size_t size);
 int _posix_memalign_r(struct _reent *r, void **out, size_t alignment, size_t size);
 int malloc_trim(size_t pad);
-void mstats(char *title);
-void _mstats_r(struct _reent *r, char *title);
 
 /* ---------------------------------------------------------------- shared bodies
  * Every exported function below passes LISTHEAP_CALLER(), its own return address, so the
@@ -82,25 +82,6 @@ static struct mallinfo do_mallinfo(void) {
     mi.uordblks = s.used_bytes; /* bytes in allocated blocks */
     mi.fordblks = s.free_bytes; /* bytes in free blocks */
     return mi;
-}
-
-/* Prints to stderr as newlib does (its three lines first), then listheap's own figures. Only
- * an image that calls it links stdio for it. */
-static void do_malloc_stats(struct _reent *r) {
-    struct listheap_stats s;
-    listheap_get_stats(&s);
-    FILE *err = _stderr_r(r);
-    fiprintf(err, "max system bytes = %10lu\n", (unsigned long)s.total_bytes);
-    fiprintf(err, "system bytes     = %10lu\n", (unsigned long)s.total_bytes);
-    fiprintf(err, "in use bytes     = %10lu\n", (unsigned long)s.used_bytes);
-    fiprintf(err, "peak in use      = %10lu\n", (unsigned long)s.peak_used_bytes);
-    fiprintf(err, "free blocks      = %10lu\n", (unsigned long)s.free_blocks);
-    fiprintf(err, "largest request  = %10lu\n", (unsigned long)s.largest_free_block);
-}
-
-static void do_mstats(struct _reent *r, const char *title) {
-    fiprintf(_stderr_r(r), "Memory allocation statistics %s\n", title);
-    do_malloc_stats(r);
 }
 
 /* ---------------------------------------------------------------- the reentrant forms */
@@ -154,12 +135,6 @@ int _malloc_trim_r(struct _reent *r, size_t pad) {
     (void)pad;
     return 0;
 }
-void _malloc_stats_r(struct _reent *r) {
-    do_malloc_stats(r);
-}
-void _mstats_r(struct _reent *r, char *title) {
-    do_mstats(r, title);
-}
 
 /* ---------------------------------------------------------------- the plain forms */
 
@@ -206,12 +181,6 @@ int malloc_trim(size_t pad) {
     (void)pad;
     return 0;
 }
-void malloc_stats(void) {
-    do_malloc_stats(_REENT);
-}
-void mstats(char *title) {
-    do_mstats(_REENT, title);
-}
 
 /* ---------------------------------------------------------------- the --wrap forms
  * With -Wl,--wrap=malloc the linker sends every undefined reference to malloc to __wrap_malloc.
@@ -235,5 +204,3 @@ WRAP(size_t, malloc_usable_size, (void *))
 WRAP(struct mallinfo, mallinfo, (void))
 WRAP(int, mallopt, (int, int))
 WRAP(int, malloc_trim, (size_t))
-WRAP(void, malloc_stats, (void))
-WRAP(void, mstats, (char *))
