@@ -866,19 +866,6 @@ static void op_misaligned_region(struct reader *r, unsigned v) {
     misuse_call(start + off, v, LISTHEAP_FAULT_MISALIGNED, 0, "misaligned pointer into a region");
 }
 
-struct free_head_search {
-    const void *payload;
-    int is_free_head;
-};
-
-static void free_head_visit(void *ctx, void *payload, size_t size, int used) {
-    struct free_head_search *f = ctx;
-    (void)size;
-    if (payload == f->payload && !used) {
-        f->is_free_head = 1;
-    }
-}
-
 static void op_stale(struct reader *r, unsigned v) {
     unsigned k = u8(r); /* which block to free first when no freed block is at hand */
     if (g_stale == NULL) {
@@ -890,14 +877,13 @@ static void op_stale(struct reader *r, unsigned v) {
         begin_step();
     }
     void *p = g_stale;
-    struct free_head_search f = {p, 0};
-    listheap_walk(free_head_visit, &f);
+    int is_free_head = shadow_is_free_block(p);
     /* A block merged into the free block before it has a stale header behind it: that is
      * reported as a bad header; a block at the head of its free block as not live. */
     char what[64];
     snprintf(what, sizeof what, "freed block of %zu bytes (%s)", g_stale_size,
-             f.is_free_head ? "header says free" : "merged into its predecessor");
-    misuse_call(p, v, LISTHEAP_FAULT_NOT_LIVE, f.is_free_head ? 0 : LISTHEAP_FAULT_BAD_HEADER,
+             is_free_head ? "header says free" : "merged into its predecessor");
+    misuse_call(p, v, LISTHEAP_FAULT_NOT_LIVE, is_free_head ? 0 : LISTHEAP_FAULT_BAD_HEADER,
                 what);
 }
 

@@ -450,23 +450,9 @@ static void op_memalign(struct run *r) {
     expect_counts(r, 1, 0, "memalign");
 }
 
-struct free_head_search {
-    const void *payload;
-    int is_free_head;
-};
-
-static void free_head_visit(void *ctx, void *payload, size_t size, int used) {
-    struct free_head_search *f = ctx;
-    (void)size;
-    if (payload == f->payload && !used) {
-        f->is_free_head = 1;
-    }
-}
-
 static void probe_double_free(struct run *r, void *p) {
     /* If p's block was not merged into a free predecessor, its header now says free. */
-    struct free_head_search f = {p, 0};
-    listheap_walk(free_head_visit, &f);
+    int is_free_head = shadow_is_free_block(p);
     r->before = get_stats();
     r->oom_before = hooks.oom_calls;
     r->fault_before = hooks.fault_calls;
@@ -475,9 +461,9 @@ static void probe_double_free(struct run *r, void *p) {
     listheap_free(p);
     expect_unchanged(r, 0, 1, "double free");
     CHECK(r, hooks.fault_kind == LISTHEAP_FAULT_NOT_LIVE ||
-                 (!f.is_free_head && hooks.fault_kind == LISTHEAP_FAULT_BAD_HEADER),
+                 (!is_free_head && hooks.fault_kind == LISTHEAP_FAULT_BAD_HEADER),
           "double free of %p (%s) reported fault kind %d", p,
-          f.is_free_head ? "its header says free" : "merged into the free block before it",
+          is_free_head ? "its header says free" : "merged into the free block before it",
           (int)hooks.fault_kind);
     CHECK(r, hooks.fault_ptr == p, "double free of %p: fault hook told %p", p, hooks.fault_ptr);
 }

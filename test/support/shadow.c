@@ -534,3 +534,22 @@ const char *shadow_stats_diff(const struct listheap_stats *a, const struct listh
 #undef FIELD
     return NULL;
 }
+
+struct free_block_search {
+    const void *payload;
+    int found;
+};
+
+static void free_block_visit(void *ctx, void *payload, size_t size, int used) {
+    struct free_block_search *f = ctx;
+    (void)size;
+    if (payload == f->payload && !used) {
+        f->found = 1;
+    }
+}
+
+int shadow_is_free_block(const void *p) {
+    struct free_block_search f = {p, 0};
+    listheap_walk(free_block_visit, &f);
+    return f.found;
+}

@@ -102,4 +102,8 @@ int shadow_check_walk(struct shadow *sh);
 const char *shadow_stats_diff(const struct listheap_stats *a, const struct listheap_stats *b,
                               size_t dfail, size_t dfault);
 
+/* 1 if the heap walk shows a free block whose payload starts at p (a freed block that was
+ * not merged into the free block before it: its own header says free). */
+int shadow_is_free_block(const void *p);
+
 #endif /* LISTHEAP_TEST_SHADOW_H */
