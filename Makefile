@@ -32,15 +32,15 @@ CSTD := -std=c11
 ALLOC_SRC := alloc/listheap.c alloc/check.c
 ALLOC_HDR := alloc/listheap.h alloc/config.h alloc/block.h
 SUPPORT_SRC := test/support/shadow.c
-HOOKS_SRC := test/support/hooks.c
+HARNESS_SRC := test/support/harness.c
 
 # suite name -> its sources besides alloc/
 SUITES := test_core test_check test_debug test_random test_lazy
-test_core_SRC := test/host/test_core.c $(HOOKS_SRC)
-test_random_SRC := test/host/test_random.c $(SUPPORT_SRC) $(HOOKS_SRC)
+test_core_SRC := test/host/test_core.c $(HARNESS_SRC)
+test_random_SRC := test/host/test_random.c $(SUPPORT_SRC) $(HARNESS_SRC)
 test_lazy_SRC := test/host/test_lazy.c
 test_check_SRC := test/host/test_check.c
-test_debug_SRC := test/host/test_debug.c $(HOOKS_SRC)
+test_debug_SRC := test/host/test_debug.c $(HARNESS_SRC)
 
 CONFIGS := host64 host32 sanitize checked
 host64_FLAGS := -m64 -O2
@@ -65,7 +65,7 @@ $(BUILD)/%/cmocka.o: | setup
 
 # ---------------------------------------------------------------- host suites
 define host_suite # $(1) = config, $(2) = suite
-$(BUILD)/$(1)/$(2): $(ALLOC_SRC) $(ALLOC_HDR) $$($(2)_SRC) test/support/shadow.h test/support/hooks.h $(BUILD)/$(1)/cmocka.o
+$(BUILD)/$(1)/$(2): $(ALLOC_SRC) $(ALLOC_HDR) $$($(2)_SRC) test/support/shadow.h test/support/harness.h $(BUILD)/$(1)/cmocka.o
 	@echo "  CC      $$@"
 	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) -Ialloc -c alloc/listheap.c -o $$@.listheap.o
 	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) -Ialloc -c alloc/check.c -o $$@.check.o
@@ -160,10 +160,10 @@ TARGET_SUITES := test_core test_check test_debug test_newlib seed_demo printf_on
 NO_MALLOC_CALLS := test_core test_check test_debug test_random printf_only
 mps2-an500_SUITES := $(TARGET_SUITES) test_random
 netduinoplus2_SUITES := $(TARGET_SUITES)
-test_core_TSRC := test/host/test_core.c test/support/hooks.c
+test_core_TSRC := test/host/test_core.c test/support/harness.c
 test_check_TSRC := test/host/test_check.c
-test_debug_TSRC := test/host/test_debug.c test/support/hooks.c
-test_random_TSRC := test/host/test_random.c test/support/shadow.c test/support/hooks.c
+test_debug_TSRC := test/host/test_debug.c test/support/harness.c
+test_random_TSRC := test/host/test_random.c test/support/shadow.c test/support/harness.c
 test_newlib_TSRC := test/target/test_newlib.c
 seed_demo_TSRC := test/target/seed_demo.c
 printf_only_TSRC := test/target/printf_only.c
@@ -371,8 +371,8 @@ FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_FLAGS := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fsanitize-coverage-ignorelist=test/fuzz/coverage.ignore $(WARN)
-FUZZ_SRC := $(ALLOC_SRC) $(SUPPORT_SRC) $(HOOKS_SRC) test/fuzz/fuzz_heap.c
-FUZZ_DEPS := $(FUZZ_SRC) $(ALLOC_HDR) test/support/shadow.h test/support/hooks.h test/fuzz/coverage.ignore
+FUZZ_SRC := $(ALLOC_SRC) $(SUPPORT_SRC) $(HARNESS_SRC) test/fuzz/fuzz_heap.c
+FUZZ_DEPS := $(FUZZ_SRC) $(ALLOC_HDR) test/support/shadow.h test/support/harness.h test/fuzz/coverage.ignore
 FUZZ_BINS := $(BUILD)/fuzz/fuzz_heap $(BUILD)/fuzz/fuzz_heap_checked
 
 $(BUILD)/fuzz/fuzz_heap: $(FUZZ_DEPS)

@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hooks.h"
+#include "harness.h"
 #include "listheap.h"
 #include "shadow.h"
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "hooks.h"
+#include "harness.h"
 #include "listheap.h"
 
 #define ARENA_BYTES 4096
@@ -61,23 +61,10 @@ static int setup_heap(void **state) {
     return 0;
 }
 
-/* Free whatever a test left, via the walk, so the next listheap_init succeeds. */
-static void *live[512];
-static size_t live_count;
-static void collect_live(void *ctx, void *payload, size_t size, int used) {
-    (void)ctx;
-    (void)size;
-    if (used && live_count < 512)
-        live[live_count++] = payload;
-}
-
 static int teardown_heap(void **state) {
     (void)state;
     assert_int_equal(listheap_check(), LISTHEAP_OK);
-    live_count = 0;
-    listheap_walk(collect_live, NULL);
-    for (size_t i = 0; i < live_count; i++)
-        listheap_free(live[i]);
+    free_all_live_blocks();
     assert_int_equal(listheap_check(), LISTHEAP_OK);
     assert_int_equal(stats().live_blocks, 0);
     return 0;

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "hooks.h"
+#include "harness.h"
 #include "listheap.h"
 
 static _Alignas(16) unsigned char arena[8192];
@@ -25,21 +25,9 @@ static int setup(void **state) {
     return 0;
 }
 
-/* Free every live block (through the walk) so that the next setup can re-initialise. */
-static void *live[256];
-static size_t live_count;
-static void collect(void *ctx, void *payload, size_t size, int used) {
-    (void)ctx;
-    (void)size;
-    if (used && live_count < 256)
-        live[live_count++] = payload;
-}
 static int teardown(void **state) {
     (void)state;
-    live_count = 0;
-    listheap_walk(collect, NULL);
-    for (size_t i = 0; i < live_count; i++)
-        listheap_free(live[i]);
+    free_all_live_blocks();
     return 0;
 }
 

@@ -32,7 +32,7 @@
 
 #include <cmocka.h>
 
-#include "hooks.h"
+#include "harness.h"
 #include "listheap.h"
 #include "shadow.h"
 
