@@ -11,7 +11,9 @@
 #
 # The host matrix: host64 (-m64 -O2), host32 (-m32 -Os: ILP32, like Cortex-M), sanitize
 # (-m64 -O1, AddressSanitizer + UndefinedBehaviorSanitizer), checked (the LISTHEAP_DEBUG=1
-# build, -m32 with both sanitizers).
+# build, -m32 with UBSan) and checked64 (LISTHEAP_DEBUG=1, -m64 with both sanitizers).
+# 32-bit binaries run through tools/run32.sh: natively, or under qemu-i386 on kernels without
+# IA32 emulation, where AddressSanitizer cannot run: that is why ASan covers the -m64 builds.
 
 PREFIX ?= arm-none-eabi-
 BUILD ?= build
@@ -35,18 +37,23 @@ SUPPORT_SRC := test/support/shadow.c
 HARNESS_SRC := test/support/harness.c
 
 # suite name -> its sources besides alloc/
-SUITES := test_core test_check test_debug test_random test_lazy
+SUITES := test_core test_check test_debug test_random test_lazy test_corruption
 test_core_SRC := test/host/test_core.c $(HARNESS_SRC)
 test_random_SRC := test/host/test_random.c $(SUPPORT_SRC) $(HARNESS_SRC)
 test_lazy_SRC := test/host/test_lazy.c
 test_check_SRC := test/host/test_check.c
 test_debug_SRC := test/host/test_debug.c $(HARNESS_SRC)
+test_corruption_SRC := test/host/test_corruption.c $(HARNESS_SRC)
 
-CONFIGS := host64 host32 sanitize checked
+CONFIGS := host64 host32 sanitize checked checked64
 host64_FLAGS := -m64 -O2
 host32_FLAGS := -m32 -Os
 sanitize_FLAGS := -m64 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-checked_FLAGS := -m32 -O1 -g -DLISTHEAP_DEBUG=1 -fsanitize=address,undefined -fno-sanitize-recover=all
+checked_FLAGS := -m32 -O1 -g -DLISTHEAP_DEBUG=1 -fsanitize=undefined -fno-sanitize-recover=all
+checked64_FLAGS := -m64 -O1 -g -DLISTHEAP_DEBUG=1 -fsanitize=address,undefined -fno-sanitize-recover=all
+# how each configuration's binaries are run
+host32_RUN := LISTHEAP_BUILD=$(BUILD) tools/run32.sh
+checked_RUN := LISTHEAP_BUILD=$(BUILD) tools/run32.sh
 
 .PHONY: all test test-host setup coverage lint lib clean target-images test-target test-images test-irq-stress run
 all: test
@@ -79,10 +86,10 @@ HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 test: test-host fuzz-replay test-target test-images test-irq-stress
 
 test-host: $(HOST_BINS)
-	$(Q)set -e; for c in $(CONFIGS); do for s in $(SUITES); do \
-		echo "==> $$c/$$s"; \
-		$(BUILD)/$$c/$$s; \
-	done; done
+	$(Q)set -e; $(foreach c,$(CONFIGS),for s in $(SUITES); do \
+		echo "==> $(c)/$$s"; \
+		$($(c)_RUN) $(BUILD)/$(c)/$$s; \
+	done;)
 	@echo "==> all host suites passed"
 
 # ---------------------------------------------------------------- Cortex-M libraries

@@ -26,7 +26,11 @@
  *
  * FREE LISTS
  *
- *   Free blocks are kept in doubly linked, NULL-terminated lists, one per size class. Blocks
+ *   Free blocks are kept in doubly linked, NULL-terminated lists, one per size class. Every link
+ *   (a block's next and prev, and the class heads) is stored as address XOR heap.link_secret
+ *   when LISTHEAP_PROTECT_LINKS is 1 (NULL too: an empty list holds the secret), so a link that
+ *   the application overwrote without knowing the secret decodes to a wild address, which the
+ *   validators below reject (the idea of FreeRTOS's configENABLE_HEAP_PROTECTOR). Blocks
  *   below LISTHEAP_EXACT_LIMIT have one class per 8 bytes (exact sizes); above, each power of
  *   two is split into 2^LISTHEAP_SUBCLASS_BITS classes (the two-level mapping of TLSF, Masmano
  *   et al. 2004, flattened into one index). Bit c of the bitmap is set iff list c is non-empty;
@@ -41,6 +45,11 @@
  *   I4  no two free blocks are adjacent (free always coalesces).
  *   I5  every free block is on exactly the list of its size class, with consistent next/prev
  *       links, and every listed block is free and inside a region.
+ *   I8  every link ever stored in a list head or a free block was validated first (node_region:
+ *       a whole minimum block fits between it and its region's end marker), and every block
+ *       written through was validated first (free_block_size for a free block, the pointer
+ *       checks of listheap.c for a live one): no byte outside the regions is read or written
+ *       whatever the application wrote inside them (docs/robustness.md states the limits).
  *   I6  bitmap and summary mirror which lists are non-empty.
  *   I7  used_bytes + free_bytes == total_bytes, and free_blocks and allocations - frees (the
  *       live blocks) match the walk.
@@ -105,8 +114,8 @@ _Static_assert(LISTHEAP_MAX_REGIONS >= 1, "at least one region");
 
 struct free_block {
     size_t header;
-    struct free_block *next;
-    struct free_block *prev;
+    uintptr_t next_link; /* encoded: next_of()/set_next() */
+    uintptr_t prev_link; /* encoded: prev_of()/set_prev() */
 };
 
 struct region {
@@ -115,7 +124,7 @@ struct region {
 };
 
 struct heap {
-    struct free_block *lists[CLASS_COUNT];
+    uintptr_t lists[CLASS_COUNT]; /* encoded heads: list_head() */
     uint32_t bitmap[BITMAP_WORDS];
     uint32_t summary;
     unsigned region_count;
@@ -130,11 +139,12 @@ struct heap {
     size_t failures;
     size_t faults;
     unsigned long generation; /* bumped by every change: listheap_check_step restarts on it */
+    uintptr_t link_secret;    /* links are stored XOR-ed with it (LISTHEAP_PROTECT_LINKS) */
 };
 
 #if LISTHEAP_MAX_REGIONS == 8 && LISTHEAP_EXACT_LIMIT == 128 && LISTHEAP_SUBCLASS_BITS == 2 &&  \
     LISTHEAP_CLASS_LOG2_MAX == 20 && UINTPTR_MAX == 0xFFFFFFFFu
-_Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 408,
+_Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 412,
                "listheap.h and README state these figures: update them with the layout");
 #endif
 
@@ -177,6 +187,36 @@ static inline struct free_block *as_free(unsigned char *block) {
 }
 static inline unsigned char *as_bytes(struct free_block *fb) {
     return (unsigned char *)fb;
+}
+
+/* Free-list links: every read of a link decodes, every write encodes (see FREE LISTS). */
+static inline uintptr_t link_encode(const struct free_block *p) {
+#if LISTHEAP_PROTECT_LINKS
+    return (uintptr_t)p ^ listheap_heap_.link_secret;
+#else
+    return (uintptr_t)p;
+#endif
+}
+static inline struct free_block *link_decode(uintptr_t v) {
+#if LISTHEAP_PROTECT_LINKS
+    v ^= listheap_heap_.link_secret;
+#endif
+    return (struct free_block *)v;
+}
+static inline struct free_block *next_of(const struct free_block *fb) {
+    return link_decode(fb->next_link);
+}
+static inline struct free_block *prev_of(const struct free_block *fb) {
+    return link_decode(fb->prev_link);
+}
+static inline void set_next(struct free_block *fb, const struct free_block *p) {
+    fb->next_link = link_encode(p);
+}
+static inline void set_prev(struct free_block *fb, const struct free_block *p) {
+    fb->prev_link = link_encode(p);
+}
+static inline struct free_block *list_head(unsigned c) {
+    return link_decode(listheap_heap_.lists[c]);
 }
 
 /* Checked build: the trailer of an allocated block (requested size, caller address). */
@@ -244,6 +284,47 @@ static inline const struct region *region_holding(const unsigned char *block) {
         if (region_contains(&listheap_heap_.regions[i], block))
             return &listheap_heap_.regions[i];
     return NULL;
+}
+
+/* ---------------------------------------------------------------- the validators
+ * Every block listheap writes through, and every link it follows, passes one of these first
+ * (invariant I8). They read only inside the region they name. */
+
+/* The region in which a whole free block could start at `p`: its payload 8-aligned and at
+ * least MIN_BLOCK bytes before the region's end marker. NULL for anything else (outside every
+ * region, in a gap between regions, too close to an end marker, misaligned). */
+static inline const struct region *node_region(const void *p) {
+    const unsigned char *b = p;
+    if (((uintptr_t)b + WORD) % ALIGN)
+        return NULL;
+    for (unsigned i = 0; i < listheap_heap_.region_count; i++) {
+        const struct region *r = &listheap_heap_.regions[i];
+        if (b >= r->first && b < r->end && (size_t)(r->end - b) >= MIN_BLOCK)
+            return r;
+    }
+    return NULL;
+}
+
+/* The size of the free block at `block` (a node_region() position in r) if it is well formed,
+ * else 0: header says free with no flag set (a free block's predecessor is used, I4), size at
+ * least MIN_BLOCK and ending inside r, boundary tag equal to the header (I2), successor's
+ * "previous is free" flag set (I3). Reads [block, block + size] only. */
+static inline size_t free_block_size(const struct region *r, unsigned char *block) {
+    size_t s = *header_of(block);
+    if ((s & FLAG_MASK) || s < MIN_BLOCK || s > (size_t)(r->end - block))
+        return 0;
+    if (prev_tag(block + s) != s || !block_prev_is_free(block + s))
+        return 0;
+    return s;
+}
+
+/* The block after `block` in a walk of region r, or NULL when its size is not sane (smaller
+ * than MIN_BLOCK or past the end marker): every walk stops there instead of leaving r. */
+static inline unsigned char *walk_next(const struct region *r, unsigned char *block) {
+    size_t s = block_size(block);
+    if (s < MIN_BLOCK || s > (size_t)(r->end - block))
+        return NULL;
+    return block + s;
 }
 
 #endif /* LISTHEAP_BLOCK_H */

@@ -17,23 +17,18 @@ static int class_listed(unsigned c) {
 }
 
 
-/* A listed node is a plausible free block: inside a region, aligned, free, tag matches. */
-static int node_is_free_block(const struct free_block *fb) {
+/* A listed node is a well-formed free block (the validator malloc uses); its size, or 0. */
+static size_t listed_block_size(const struct free_block *fb) {
     unsigned char *block = (unsigned char *)(uintptr_t)fb;
-    const struct region *r = region_holding(block);
-    if (!r || ((uintptr_t)block + WORD) % ALIGN)
-        return 0;
-    size_t s = block_size(block);
-    if (block_is_used(block) || s < MIN_BLOCK || s > (size_t)(r->end - block))
-        return 0;
-    return *(size_t *)(void *)(block + s - WORD) == s;
+    const struct region *r = node_region(block);
+    return r ? free_block_size(r, block) : 0;
 }
 
 /* ---------------------------------------------------------------- the check */
 
 static int check_bitmap(void) {
     for (unsigned c = 0; c < CLASS_COUNT; c++)
-        if (class_listed(c) != (heap.lists[c] != NULL))
+        if (class_listed(c) != (list_head(c) != NULL))
             return LISTHEAP_E_BAD_BITMAP;
     for (unsigned w = 0; w < BITMAP_WORDS; w++) {
         unsigned want = heap.bitmap[w] != 0;
@@ -94,6 +89,13 @@ static void start_pass(struct listheap_check_cursor *c) {
     c->at = heap.region_count ? heap.regions[0].first : NULL;
 }
 
+/* The first node of the list walk: list 0's head. */
+static void start_lists(struct listheap_check_cursor *c) {
+    c->phase = PHASE_LISTS;
+    c->index = 0;
+    c->at = list_head(0);
+}
+
 static void tally_block(struct listheap_check_cursor *c, unsigned char *block) {
     size_t s = block_size(block);
     c->total += s;
@@ -127,9 +129,7 @@ static int step_block(struct listheap_check_cursor *c) {
     if (++c->index < heap.region_count) {
         c->at = heap.regions[c->index].first;
     } else {
-        c->phase = PHASE_LISTS;
-        c->index = 0;
-        c->at = heap.lists[0];
+        start_lists(c);
     }
     return LISTHEAP_OK;
 }
@@ -139,23 +139,23 @@ static int step_node(struct listheap_check_cursor *c) {
     const struct free_block *fb = c->at;
     if (!fb) { /* on to the next non-empty class (at most CLASS_COUNT reads) */
         c->prev_node = NULL;
-        while (++c->index < CLASS_COUNT && !heap.lists[c->index])
+        while (++c->index < CLASS_COUNT && !list_head(c->index))
             ;
         if (c->index < CLASS_COUNT)
-            c->at = heap.lists[c->index];
+            c->at = list_head(c->index);
         return LISTHEAP_OK;
     }
     if (c->listed >= c->free_blocks)
         return LISTHEAP_E_BAD_COUNT; /* more listed than exist: a cycle or a stray node */
-    if (!node_is_free_block(fb) || fb->prev != c->prev_node)
+    size_t s = listed_block_size(fb);
+    if (!s || prev_of(fb) != c->prev_node)
         return LISTHEAP_E_BAD_LINK;
-    size_t s = block_size((unsigned char *)(uintptr_t)fb);
     if (class_of(s) != c->index)
         return LISTHEAP_E_BAD_CLASS;
     c->listed++;
     c->listed_bytes += s;
     c->prev_node = (void *)(uintptr_t)fb;
-    c->at = fb->next;
+    c->at = next_of(fb); /* validated by the next step, before it is read */
     return LISTHEAP_OK;
 }
 
@@ -168,15 +168,20 @@ static int finish_pass(const struct listheap_check_cursor *c) {
     return LISTHEAP_OK;
 }
 
-/* Checked build: one block of the canary/poison walk (the structure is known good by now). */
+/* Checked build: one block of the canary/poison walk. The structure was good when it was
+ * walked, but listheap_check_step() may run this phase calls later, after the application
+ * wrote to the heap: every size is checked again before it is followed. */
 static int step_bytes(struct listheap_check_cursor *c) {
+    const struct region *r = &heap.regions[c->index];
     unsigned char *block = c->at;
-    if (block == heap.regions[c->index].end) {
+    if (block == r->end) {
         if (++c->index < heap.region_count)
             c->at = heap.regions[c->index].first;
         return LISTHEAP_OK;
     }
-    c->at = block_next(block);
+    c->at = walk_next(r, block);
+    if (!c->at)
+        return LISTHEAP_E_BAD_SIZE;
     return check_debug_bytes(block);
 }
 
@@ -203,9 +208,7 @@ static int step_one(struct listheap_check_cursor *c) {
     case PHASE_BLOCKS:
         if (c->index < heap.region_count)
             return step_block(c);
-        c->phase = PHASE_LISTS; /* no regions at all */
-        c->index = 0;
-        c->at = heap.lists[0];
+        start_lists(c); /* no regions at all */
         return STEP_MORE;
     case PHASE_LISTS:
         return c->index < CLASS_COUNT ? step_node(c) : lists_done(c);
@@ -256,23 +259,25 @@ void listheap_walk(listheap_visitor visit, void *ctx) {
     lock_key key = lock_acquire();
     for (unsigned i = 0; i < heap.region_count; i++) {
         const struct region *r = &heap.regions[i];
-        for (unsigned char *block = r->first; block < r->end; block = block_next(block)) {
-            size_t s = block_size(block);
-            if (s < MIN_BLOCK || s > (size_t)(r->end - block))
-                break; /* corrupted: listheap_check() names it; do not run off the region */
-            visit(ctx, payload_of(block), s - WORD, block_is_used(block));
+        /* a corrupted size ends the region's walk: listheap_check() names it */
+        for (unsigned char *block = r->first, *next; block < r->end; block = next) {
+            if (!(next = walk_next(r, block)))
+                break;
+            visit(ctx, payload_of(block), block_size(block) - WORD, block_is_used(block));
         }
     }
     lock_release(key);
 }
 
-/* The head of the highest non-empty class is what malloc guarantees (see find_class). */
+/* The head of the highest non-empty class is what malloc guarantees (see find_class); 0 when
+ * that head is damaged (malloc would refuse it). */
 static size_t largest_guaranteed_request(void) {
     if (!heap.summary)
         return 0;
     unsigned w = highest_bit(heap.summary);
     unsigned c = w * 32u + highest_bit(heap.bitmap[w]);
-    return block_size((unsigned char *)heap.lists[c]) - EXTRA_BYTES;
+    size_t s = c < CLASS_COUNT ? listed_block_size(list_head(c)) : 0;
+    return s >= EXTRA_BYTES ? s - EXTRA_BYTES : 0;
 }
 
 void listheap_get_stats(struct listheap_stats *stats) {
@@ -303,11 +308,17 @@ static const void *caller_of(unsigned char *block) {
 #endif
 }
 
+/* The leak report's walks: region by region, block by block, each stopping at a corrupted size
+ * (walk_next) so that no trailer is read outside the region. */
+#define FOR_EACH_SANE_BLOCK(r, b, from, next)                                                   \
+    for (unsigned char *b = (from), *next; b < (r)->end && (next = walk_next((r), b)) != NULL;  \
+         b = next)
+
 /* Has a live block before `limit` (in walk order) the same caller? Then its group is done. */
 static int caller_seen_before(const void *caller, const unsigned char *limit) {
     for (unsigned i = 0; i < heap.region_count; i++) {
         const struct region *r = &heap.regions[i];
-        for (unsigned char *b = r->first; b < r->end; b = block_next(b)) {
+        FOR_EACH_SANE_BLOCK(r, b, r->first, next) {
             if (b == limit)
                 return 0;
             if (block_is_used(b) && caller_of(b) == caller)
@@ -322,11 +333,12 @@ static void count_caller(const void *caller, unsigned region, unsigned char *fro
                          size_t *bytes) {
     for (unsigned i = region; i < heap.region_count; i++) {
         const struct region *r = &heap.regions[i];
-        for (unsigned char *b = i == region ? from : r->first; b < r->end; b = block_next(b))
+        FOR_EACH_SANE_BLOCK(r, b, i == region ? from : r->first, next) {
             if (block_is_used(b) && caller_of(b) == caller) {
                 ++*blocks;
                 *bytes += payload_bytes(b);
             }
+        }
     }
 }
 
@@ -334,7 +346,7 @@ void listheap_report_leaks(listheap_leak_visitor visit, void *ctx) {
     lock_key key = lock_acquire();
     for (unsigned i = 0; i < heap.region_count; i++) {
         const struct region *r = &heap.regions[i];
-        for (unsigned char *b = r->first; b < r->end; b = block_next(b)) {
+        FOR_EACH_SANE_BLOCK(r, b, r->first, next) {
             if (!block_is_used(b) || caller_seen_before(caller_of(b), b))
                 continue;
             size_t blocks = 0, bytes = 0;

@@ -41,6 +41,15 @@
 #define LISTHEAP_DEBUG 0
 #endif
 
+/* 1: free-list links are stored XOR-ed with a secret that listheap_secret_hook() returns when
+ * the heap is initialised, so a link the application overwrote (a write into freed memory, an
+ * overflow) is detected instead of followed, unless the writer knew the secret. Costs an XOR
+ * per link read or written (docs/benchmarks.md has the figure). 0: links stored as addresses;
+ * every block and link is still validated before use (docs/robustness.md). */
+#ifndef LISTHEAP_PROTECT_LINKS
+#define LISTHEAP_PROTECT_LINKS 1
+#endif
+
 /* The lock every public call takes (alloc/lock.h implements them; docs/integration.md says
  * which to choose):
  *   LISTHEAP_LOCKING_NONE     no lock: single-threaded code, or the caller serialises.

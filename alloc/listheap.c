@@ -113,37 +113,39 @@ static unsigned first_class_from(unsigned c) {
 
 /* ---------------------------------------------------------------- free lists */
 
-static int in_heap_span(const void *p) {
-    const unsigned char *b = p;
-    return ((uintptr_t)b + WORD) % ALIGN == 0 && b >= heap.lo && b < heap.hi;
+/* `next` may follow fb on a list: not fb itself, a valid node position, linking back to fb.
+ * Checked before a link is followed or written through, so a damaged link is reported instead
+ * of becoming a write outside the heap. */
+static int links_back_to(const struct free_block *next, const struct free_block *fb) {
+    return next != fb && node_region(next) && prev_of(next) == fb;
 }
 
-/* A free block's neighbours on its list point back at it (checked before every unlink, so a
- * damaged link is reported instead of being followed into an arbitrary write). */
-/* Returns where the link to fb is stored (its predecessor's `next`, or its class's list head),
- * or NULL when a link is damaged. Unlinking through that place needs no class arithmetic. */
-static struct free_block **link_to(struct free_block *fb) {
-    struct free_block *next = fb->next, *prev = fb->prev;
-    if (next && (!in_heap_span(next) || next->prev != fb))
+/* Where the link to the free block fb (of `size` bytes) is stored: its predecessor's next, or
+ * its class's list head; NULL when a link is damaged. Unlinking through that place needs no
+ * class arithmetic. */
+static uintptr_t *link_to(struct free_block *fb, size_t size) {
+    struct free_block *next = next_of(fb), *prev = prev_of(fb);
+    if (next && !links_back_to(next, fb))
         return NULL;
     if (prev)
-        return in_heap_span(prev) && prev->next == fb ? &prev->next : NULL;
-    struct free_block **head = &heap.lists[class_of(block_size(as_bytes(fb)))];
-    return *head == fb ? head : NULL;
+        return prev != fb && node_region(prev) && next_of(prev) == fb ? &prev->next_link : NULL;
+    uintptr_t *head = &heap.lists[class_of(size)];
+    return link_decode(*head) == fb ? head : NULL;
 }
 
 /* The list-head slot `link` is, as a class index, or CLASS_COUNT for a block's `next`. */
-static inline unsigned class_of_head(struct free_block *const *link) {
+static inline unsigned class_of_head(const uintptr_t *link) {
     uintptr_t offset = (uintptr_t)link - (uintptr_t)heap.lists;
     return offset < sizeof heap.lists ? (unsigned)(offset / sizeof heap.lists[0]) : CLASS_COUNT;
 }
 
-/* Unlink fb, whose link is stored at `link` (from link_to). */
-static inline void unlink_at(struct free_block *fb, struct free_block **link) {
-    struct free_block *next = fb->next;
-    *link = next;
+/* Unlink fb, whose link is stored at `link` (from link_to): the encoded words are copied as
+ * they are, both ends having been validated. */
+static inline void unlink_at(struct free_block *fb, uintptr_t *link) {
+    struct free_block *next = next_of(fb);
+    *link = fb->next_link;
     if (next) {
-        next->prev = fb->prev;
+        next->prev_link = fb->prev_link;
     } else {
         unsigned c = class_of_head(link);
         if (c < CLASS_COUNT)
@@ -156,16 +158,25 @@ static inline void unlink_at(struct free_block *fb, struct free_block **link) {
 static void list_insert(unsigned char *block) {
     struct free_block *fb = as_free(block);
     unsigned c = class_of(block_size(block));
-    struct free_block *head = heap.lists[c];
-    fb->prev = NULL;
-    fb->next = head;
+    struct free_block *head = list_head(c);
+    set_prev(fb, NULL);
+    fb->next_link = heap.lists[c];
     if (head)
-        head->prev = fb;
+        set_prev(head, fb);
     else
         bitmap_set(c);
-    heap.lists[c] = fb;
+    heap.lists[c] = link_encode(fb);
     heap.free_blocks++;
     heap.generation++;
+}
+
+/* Every list empty, under a fresh secret: before the first region is added. */
+static void seed_links(void) {
+#if LISTHEAP_PROTECT_LINKS
+    heap.link_secret = listheap_secret_hook();
+#endif
+    for (unsigned c = 0; c < CLASS_COUNT; c++)
+        heap.lists[c] = link_encode(NULL);
 }
 
 /* ---------------------------------------------------------------- block writes */
@@ -308,6 +319,8 @@ static int region_add_locked(void *start, size_t size) {
             return LISTHEAP_E_OVERLAP;
     if (heap.region_count == LISTHEAP_MAX_REGIONS)
         return LISTHEAP_E_FULL;
+    if (heap.region_count == 0)
+        seed_links();
     size_t span = (size_t)(r.end - r.first);
     *header_of(r.end) = FLAG_USED; /* end marker: size 0, permanently used */
     poison(r.first, r.end);
@@ -344,32 +357,36 @@ static void lazy_init_locked(void) {
 /* ---------------------------------------------------------------- pointer validation */
 
 
-/* The header a successor or end marker must carry next to an allocated block. */
+/* The successor of an allocated block is consistent: it does not claim a free predecessor,
+ * and it is the end marker, an allocated block of sane size, or a well-formed free block. */
 static int successor_consistent(const struct region *r, unsigned char *next) {
+    if (next == r->end)
+        return *header_of(next) == FLAG_USED;
     if (block_prev_is_free(next))
         return 0;
-    if (next == r->end)
-        return (*header_of(next) & ~FLAG_PREV_FREE) == FLAG_USED;
-    size_t s = block_size(next);
-    return s >= MIN_BLOCK && s <= (size_t)(r->end - next);
+    if (!block_is_used(next))
+        return free_block_size(r, next) != 0;
+    return walk_next(r, next) != NULL;
 }
 
-/* The predecessor named by a set P flag must be a free block whose tag matches. */
-/* The predecessor named by a set P flag must be a free block whose tag matches and whose links
- * are intact; returns where its link is stored, or NULL. */
-static struct free_block **predecessor_link(const struct region *r, unsigned char *block) {
+/* The predecessor named by a set P flag must be a well-formed free block whose tag is the word
+ * before `block` (never read before the region's first block) and whose links are intact;
+ * returns where its link is stored, or NULL. */
+static uintptr_t *predecessor_link(const struct region *r, unsigned char *block) {
+    if (block == r->first)
+        return NULL;
     size_t tag = prev_tag(block);
     if (tag < MIN_BLOCK || tag % ALIGN || tag > (size_t)(block - r->first))
         return NULL;
     unsigned char *prev = block - tag;
-    if (block_is_used(prev) || block_size(prev) != tag)
+    if (free_block_size(r, prev) != tag)
         return NULL;
-    return link_to(as_free(prev));
+    return link_to(as_free(prev), tag);
 }
 
 /* Where the free neighbours of a validated block are linked (NULL: that neighbour is used). */
 struct neighbour_links {
-    struct free_block **prev, **next;
+    uintptr_t *prev, *next;
 };
 
 /* Cheap O(regions) check that ptr is a live block; on failure fills o and returns NULL. */
@@ -385,13 +402,13 @@ static unsigned char *live_block_of(const void *ptr, struct neighbour_links *nb,
     else if (!block_is_used(block))
         fault = LISTHEAP_FAULT_NOT_LIVE;
     else {
-        size_t s = block_size(block);
+        unsigned char *next = walk_next(r, block);
         nb->prev = nb->next = NULL;
-        if (s < MIN_BLOCK || s > (size_t)(r->end - block) ||
-            !successor_consistent(r, block + s) ||
+        if (!next || (*header_of(block) & FLAG_MASK & ~(FLAG_USED | FLAG_PREV_FREE)) ||
+            !successor_consistent(r, next) ||
             (block_prev_is_free(block) && !(nb->prev = predecessor_link(r, block))))
             fault = LISTHEAP_FAULT_BAD_HEADER;
-        else if (!block_is_used(block + s) && !(nb->next = link_to(as_free(block + s))))
+        else if (!block_is_used(next) && !(nb->next = link_to(as_free(next), block_size(next))))
             fault = LISTHEAP_FAULT_BAD_LINK;
         else if (!canary_intact(block))
             fault = LISTHEAP_FAULT_OVERFLOW;
@@ -406,24 +423,37 @@ static unsigned char *live_block_of(const void *ptr, struct neighbour_links *nb,
 /* ---------------------------------------------------------------- allocation */
 
 /* The class whose head is a free block of at least `need` bytes, or CLASS_COUNT: need's own
- * class if its head is big enough, else the next non-empty class (all of it is big enough). */
+ * class if its head is big enough, else the next non-empty class (all of it is big enough).
+ * Reads the head's header only: take_head() validates the block before anything is written. */
 static unsigned find_class(size_t need) {
     unsigned c = class_of(need);
-    struct free_block *head = heap.lists[c];
+    struct free_block *head = list_head(c);
     if (head && block_size(as_bytes(head)) >= need)
         return c;
     return first_class_from(c + 1u);
 }
 
-/* Unlink and return the head of list c, after checking its links; NULL if they are damaged. */
-static unsigned char *take_head(unsigned c, struct outcome *o) {
-    struct free_block *fb = heap.lists[c], *next = fb->next;
-    if (fb->prev || (next && (!in_heap_span(next) || next->prev != fb))) {
-        note_fault(LISTHEAP_FAULT_BAD_LINK, fb, o);
+/* Unlink and return the head of list c, which must hold `need` bytes from `gap` bytes into it.
+ * The block is validated first as carefully as a pointer given to free: a well-formed free
+ * block (free_block_size) of class c with room for gap + need, heading its list, its next
+ * link intact. Anything else is reported (BAD_HEADER, or BAD_LINK for the links) and NULL
+ * returned, with nothing written. */
+static unsigned char *take_head(unsigned c, size_t need, size_t gap, struct outcome *o) {
+    struct free_block *fb = list_head(c);
+    unsigned char *block = as_bytes(fb);
+    const struct region *r = node_region(block);
+    size_t s = r ? free_block_size(r, block) : 0;
+    if (!s || class_of(s) != c || s < need || s - need < gap) {
+        note_fault(LISTHEAP_FAULT_BAD_HEADER, payload_of(block), o);
+        return NULL;
+    }
+    struct free_block *next = next_of(fb);
+    if (prev_of(fb) || (next && !links_back_to(next, fb))) {
+        note_fault(LISTHEAP_FAULT_BAD_LINK, payload_of(block), o);
         return NULL;
     }
     unlink_at(fb, &heap.lists[c]);
-    return as_bytes(fb);
+    return block;
 }
 
 static void note_failure(size_t request, int error, struct outcome *o) {
@@ -436,7 +466,7 @@ static void *malloc_locked(size_t n, struct outcome *o) {
     lazy_init_locked();
     size_t need = block_bytes_for(n);
     unsigned c = need ? find_class(need) : CLASS_COUNT;
-    unsigned char *block = c < CLASS_COUNT ? take_head(c, o) : NULL;
+    unsigned char *block = c < CLASS_COUNT ? take_head(c, need, 0, o) : NULL;
     if (!block) {
         note_failure(n, ENOMEM, o);
         return NULL;
@@ -450,7 +480,7 @@ static void *malloc_locked(size_t n, struct outcome *o) {
 
 static void free_block_locked(unsigned char *block, const struct neighbour_links *nb) {
     size_t size = block_size(block);
-    struct free_block **prev_link = nb->prev;
+    uintptr_t *prev_link = nb->prev;
     heap.used_bytes -= size;
     heap.frees++;
     unsigned char *next = block + size;
@@ -459,7 +489,7 @@ static void free_block_locked(unsigned char *block, const struct neighbour_links
         unlink_at(as_free(next), nb->next);
         /* Both neighbours on one list, the previous one right after the next one: the link
          * to it was the next one's `next`, which is now the place that linked the next one. */
-        if (prev_link == &as_free(next)->next)
+        if (prev_link == &as_free(next)->next_link)
             prev_link = nb->next;
         size += block_size(next);
         poison(next, poison_start(next)); /* its header and links go inside */
@@ -505,11 +535,13 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
     size_t slack = MIN_BLOCK + align - ALIGN;
     unsigned c = need ? find_class(need) : CLASS_COUNT;
     if (c < CLASS_COUNT) { /* does the block malloc would take happen to fit with its gap? */
-        unsigned char *head = as_bytes(heap.lists[c]);
-        if (block_size(head) < need + aligned_gap(head, align))
+        unsigned char *head = as_bytes(list_head(c));
+        size_t size = block_size(head);
+        if (size < need || size - need < aligned_gap(head, align))
             c = need <= SIZE_MAX - slack ? find_class(need + slack) : CLASS_COUNT;
     }
-    unsigned char *block = c < CLASS_COUNT ? take_head(c, o) : NULL;
+    unsigned char *head = c < CLASS_COUNT ? as_bytes(list_head(c)) : NULL;
+    unsigned char *block = head ? take_head(c, need, aligned_gap(head, align), o) : NULL;
     if (!block) {
         note_failure(n, ENOMEM, o);
         return NULL;
@@ -532,7 +564,7 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
 /* ---------------------------------------------------------------- realloc */
 
 /* Give back the tail of an allocated block beyond `keep` bytes, merged with a free successor. */
-static void shrink_in_place(unsigned char *block, size_t keep, struct free_block **next_link) {
+static void shrink_in_place(unsigned char *block, size_t keep, uintptr_t *next_link) {
     size_t size = block_size(block);
     unsigned char *next = block + size;
     size_t spare = size - keep;
@@ -553,7 +585,7 @@ static void shrink_in_place(unsigned char *block, size_t keep, struct free_block
 }
 
 /* Extend an allocated block into a free successor; 0 if that is not enough. */
-static int grow_in_place(unsigned char *block, size_t need, struct free_block **next_link) {
+static int grow_in_place(unsigned char *block, size_t need, uintptr_t *next_link) {
     size_t size = block_size(block);
     unsigned char *next = block + size;
     if (block_is_used(next) || size + block_size(next) < need)
@@ -569,7 +601,7 @@ static int grow_in_place(unsigned char *block, size_t need, struct free_block **
 /* In-place realloc of a validated block to n bytes (need block bytes): the new payload, or
  * NULL when it must move. */
 static void *resize_in_place(unsigned char *block, size_t n, size_t need,
-                             struct free_block **next_link, const void *caller) {
+                             uintptr_t *next_link, const void *caller) {
     size_t old_n = payload_bytes(block);
     if (need <= block_size(block))
         shrink_in_place(block, need, next_link);
@@ -600,6 +632,12 @@ static inline void report(const struct outcome *o, int *err) {
 
 WEAK void listheap_oom_hook(size_t request) {
     (void)request;
+}
+
+/* A fixed default: it catches links damaged by accident, not by someone who read this file.
+ * Firmware with a TRNG replaces the hook (docs/robustness.md). */
+WEAK uintptr_t listheap_secret_hook(void) {
+    return (uintptr_t)0x9E3779B97F4A7C15ull;
 }
 
 WEAK void listheap_fault_hook(enum listheap_fault kind, const void *ptr) {

@@ -29,11 +29,25 @@
  *               otherwise from the smallest non-empty larger class ("good fit", after TLSF).
  *               listheap_get_stats() reports largest_free_block: the largest request that is
  *               guaranteed to succeed by that rule.
- *   Static RAM  one control structure of 408 bytes on 32-bit with the defaults: 70 class heads
- *               (280), a 3+1-word bitmap (16), 8 regions (64), bounds and counters (48). Each
+ *   Static RAM  one control structure of 412 bytes on 32-bit with the defaults: 70 class heads
+ *               (280), a 3+1-word bitmap (16), 8 regions (64), bounds, counters and the
+ *               link secret (52). Each
  *               class or region costs one or two pointers; config.h has the knobs.
  *   Safety      every public call takes LISTHEAP_LOCK (no-op by default; see config.h). Hooks
  *               are called with the lock released and must not allocate.
+ *   Integrity   whatever bytes the application writes inside the regions (an overflow past a
+ *               block, a write into freed memory, a forged header or link, random bit flips),
+ *               no listheap call reads or writes outside the regions it was given, none loops
+ *               forever and none crashes: every block is validated before it is written
+ *               through (a block taken from a free list as carefully as a pointer given to
+ *               free), every link before it is followed, every walk stops at a size that would
+ *               leave its region. Damage a check sees calls listheap_fault_hook(), counts in
+ *               stats.faults, and the call refuses: NULL with errno = ENOMEM (allocation) or
+ *               EINVAL (realloc), nothing (free), 0 (usable_size). Undetectable: bytes that
+ *               form a heap indistinguishable from a valid one (a live block's header rewritten
+ *               to reach exactly another valid header; a free node forged inside a live block
+ *               and linked with the link secret known, see listheap_secret_hook). They can make
+ *               blocks overlap inside the regions, never more. docs/robustness.md has the list.
  *
  * WHEN A CALL RETURNS NULL
  *   malloc/calloc/realloc/memalign return NULL, set errno = ENOMEM, count a failure and call
@@ -52,6 +66,7 @@
 #define LISTHEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -185,6 +200,12 @@ void listheap_report_leaks(listheap_leak_visitor visit, void *ctx);
  * call does nothing). Replace it to log or to halt. */
 void listheap_oom_hook(size_t request);
 void listheap_fault_hook(enum listheap_fault kind, const void *ptr);
+/* With LISTHEAP_PROTECT_LINKS (the default): the secret that free-list links are XOR-ed with.
+ * Called once per heap initialisation (listheap_init, or the first listheap_add_region or
+ * allocation when the heap has no region yet), under the lock: it must not allocate or call
+ * listheap. Default: a fixed constant, which catches links damaged by accident; return a
+ * value from a hardware RNG (the STM32H750 has one) so that a forged link is caught too. */
+uintptr_t listheap_secret_hook(void);
 
 /* Only with LISTHEAP_LOCKING == LISTHEAP_LOCKING_CUSTOM: the application's lock. acquire
  * returns a value that release gets back (e.g. a saved interrupt state); must nest. */

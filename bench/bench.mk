@@ -15,7 +15,8 @@
 #     workload, every call timed in instructions; every run is made twice and must give
 #     identical output;
 #   - the same with BENCH_LATENCY=1 (BENCH_LAT_ALLOCS): interrupt latency;
-#   - bench/host.c + workloads.c + alloc/ for the host (gcc -m32) under callgrind;
+#   - bench/host.c + workloads.c + alloc/ for the host (gcc -m32, or -m64 where 32-bit binaries
+#     cannot run) under callgrind;
 #   - bench/size_main.c linked with and without malloc & co. for every CPU and allocator.
 
 BENCH_DIR := $(BUILD)/bench
@@ -158,13 +159,18 @@ $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(eval $(call bench_
 BENCH_PROFILES := $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(BENCH_DIR)/profile/$(a)-$(w).txt $(BENCH_DIR)/profile/$(a)-$(w).out))
 
 # ---------------------------------------------------------------- host: callgrind
+# -m32 (ILP32, like Cortex-M) where the kernel runs 32-bit binaries; valgrind cannot run them
+# under qemu-i386, so on a kernel without IA32 emulation the cross-check is made at -m64
+# (tools/run32.sh --mode tells; the report names the one used, from host/arch).
 BENCH_HOST := $(BENCH_DIR)/host/bench_host
+BENCH_HOST_M = $(if $(filter native,$(shell LISTHEAP_BUILD=$(BUILD) tools/run32.sh --mode)),-m32,-m64)
 $(BENCH_HOST): bench/host.c bench/workloads.c $(BENCH_HDR) $(BENCH_DIR)/trace_data.c $(ALLOC_SRC) $(ALLOC_HDR)
 	@echo "  CC      $@"
 	@mkdir -p $(@D)
-	$(Q)gcc $(CSTD) -m32 -fno-pie -Os -g $(ALLOC_WARN) -Ialloc -c alloc/listheap.c -o $(@D)/listheap.o
-	$(Q)gcc $(CSTD) -m32 -fno-pie -Os -g $(ALLOC_WARN) -Ialloc -c alloc/check.c -o $(@D)/check.o
-	$(Q)gcc $(CSTD) -m32 -fno-pie -no-pie -O2 -g $(WARN) -DBENCH_HEAP_BYTES=$(BENCH_HEAP)u -Ibench -Ialloc \
+	$(Q)echo "$(BENCH_HOST_M)" >$(@D)/arch
+	$(Q)gcc $(CSTD) $(BENCH_HOST_M) -fno-pie -Os -g $(ALLOC_WARN) -Ialloc -c alloc/listheap.c -o $(@D)/listheap.o
+	$(Q)gcc $(CSTD) $(BENCH_HOST_M) -fno-pie -Os -g $(ALLOC_WARN) -Ialloc -c alloc/check.c -o $(@D)/check.o
+	$(Q)gcc $(CSTD) $(BENCH_HOST_M) -fno-pie -no-pie -O2 -g $(WARN) -DBENCH_HEAP_BYTES=$(BENCH_HEAP)u -Ibench -Ialloc \
 		bench/host.c bench/workloads.c $(BENCH_DIR)/trace_data.c $(@D)/listheap.o $(@D)/check.o -o $@
 
 define bench_host_run # $(1) = workload

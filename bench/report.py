@@ -472,11 +472,13 @@ def main():
     # host cross-check
     w('## Host cross-check (callgrind)')
     w('')
-    w('The same workloads, built for the host with `gcc -m32` against alloc/ (-Os, as the '
+    arch_file = os.path.join(d, 'host', 'arch')
+    arch = open(arch_file).read().strip() if os.path.exists(arch_file) else '-m32'
+    w(('The same workloads, built for the host with `gcc %s` against alloc/ (-Os, as the '
       'library), run under `valgrind --tool=callgrind`: inclusive instructions (x86) of '
       'listheap_malloc & co. per call, next to the Cortex-M7 figure of the release build. '
       'Different instruction sets, so only the proportions are expected to agree; the host '
-      'calls listheap_* directly (no newlib glue, no lock).')
+      'calls listheap_* directly (no newlib glue, no lock).') % arch)
     w('')
     rws = []
     for wl in WORKLOADS:

@@ -29,11 +29,22 @@ compiles_fuzzer() {
     printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; return (int)n * 0; }\n' |
         clang -fsanitize=fuzzer -x c - -o /dev/null
 }
+# Some kernels (e.g. VMs built without IA32 emulation) cannot execute -m32 binaries: the host32
+# and checked suites then run under qemu-i386 (tools/run32.sh), which qemu-user provides.
+runs_m32() {
+    t=$(mktemp)
+    printf 'int main(void){return 0;}\n' | gcc -m32 -x c - -o "$t" 2>/dev/null && "$t"
+    rc=$?
+    rm -f "$t"
+    return $rc
+}
+runs_m32_somehow() { runs_m32 || have qemu-i386; }
 arm_lib() { has_file "$(arm-none-eabi-gcc -print-file-name="$1")" && [ "$(arm-none-eabi-gcc -print-file-name="$1")" != "$1" ]; }
 
 want gcc have gcc
 want make have make
 want gcc-multilib compiles_m32
+want qemu-user runs_m32_somehow
 want libcmocka-dev has_file /usr/include/cmocka.h
 want gcc-arm-none-eabi have arm-none-eabi-gcc
 want libnewlib-arm-none-eabi arm_lib libc_nano.a

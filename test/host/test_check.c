@@ -102,13 +102,13 @@ static void test_check_reports_damaged_end_marker(void **state) {
 static void test_check_reports_list_cycle(void **state) {
     (void)state;
     struct free_block *fb = as_free(block_from_payload(b));
-    fb->next = fb; /* b -> b -> ... */
+    set_next(fb, fb); /* b -> b -> ... */
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_LINK); /* b->prev != b */
-    fb->prev = fb;
-    listheap_heap_.lists[class_of_b()] = fb;
+    set_prev(fb, fb);
+    listheap_heap_.lists[class_of_b()] = link_encode(fb);
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_LINK); /* head's prev must be NULL */
-    fb->next = NULL;
-    fb->prev = NULL;
+    set_next(fb, NULL);
+    set_prev(fb, NULL);
 }
 
 static void test_check_reports_block_of_other_class_linked_into_list(void **state) {
@@ -118,10 +118,10 @@ static void test_check_reports_block_of_other_class_linked_into_list(void **stat
     struct free_block *fb = as_free(block_from_payload(b));
     struct free_block *tail = as_free(block_from_payload(d));
     struct free_block saved_tail = *tail;
-    fb->next = tail;
-    tail->prev = fb;
+    set_next(fb, tail);
+    set_prev(tail, fb);
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_CLASS);
-    fb->next = NULL;
+    set_next(fb, NULL);
     *tail = saved_tail;
     restore();
 }
@@ -132,18 +132,19 @@ static void test_check_reports_more_nodes_listed_than_exist(void **state) {
      * every node looks right, but the lists hold one block more than the regions. */
     unsigned char *fake = block_from_payload(d) + 8 * MIN_BLOCK;
     size_t size = block_size(block_from_payload(b));
-    unsigned char saved[8 * 64];
-    memcpy(saved, fake, size);
+    unsigned char saved[8 * 64 + 8];
+    memcpy(saved, fake, size + WORD);
     memset(fake, POISON_BYTE, size); /* what the checked build expects inside a free block */
     *header_of(fake) = size;
     *(size_t *)(void *)(fake + size - WORD) = size;
+    *header_of(fake + size) |= FLAG_PREV_FREE; /* its successor knows it is free */
     struct free_block *fb = as_free(block_from_payload(b));
-    fb->next = as_free(fake);
-    as_free(fake)->prev = fb;
-    as_free(fake)->next = NULL;
+    set_next(fb, as_free(fake));
+    set_prev(as_free(fake), fb);
+    set_next(as_free(fake), NULL);
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_COUNT);
-    fb->next = NULL;
-    memcpy(fake, saved, size);
+    set_next(fb, NULL);
+    memcpy(fake, saved, size + WORD);
 }
 
 static void test_check_reports_block_listed_in_wrong_class(void **state) {
@@ -151,7 +152,7 @@ static void test_check_reports_block_listed_in_wrong_class(void **state) {
     save();
     unsigned other = class_of_b() + 1u;
     listheap_heap_.lists[other] = listheap_heap_.lists[class_of_b()];
-    listheap_heap_.lists[class_of_b()] = NULL;
+    listheap_heap_.lists[class_of_b()] = link_encode(NULL);
     listheap_heap_.bitmap[other / 32u] |= (uint32_t)1 << (other % 32u);
     listheap_heap_.bitmap[class_of_b() / 32u] &= ~((uint32_t)1 << (class_of_b() % 32u));
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_CLASS);
@@ -162,7 +163,7 @@ static void test_check_reports_free_block_missing_from_lists(void **state) {
     (void)state;
     save();
     unsigned cb = class_of_b();
-    listheap_heap_.lists[cb] = NULL;
+    listheap_heap_.lists[cb] = link_encode(NULL);
     listheap_heap_.bitmap[cb / 32u] &= ~((uint32_t)1 << (cb % 32u));
     if (!listheap_heap_.bitmap[cb / 32u])
         listheap_heap_.summary &= ~((uint32_t)1 << (cb / 32u));
@@ -188,16 +189,16 @@ static void test_check_reports_link_to_block_outside_every_region(void **state) 
     (void)state;
     static _Alignas(16) unsigned char elsewhere[64];
     struct free_block *fb = as_free(block_from_payload(b));
-    fb->next = as_free(elsewhere + 8 - WORD);
+    set_next(fb, as_free(elsewhere + 8 - WORD)); /* even with the secret known */
     assert_int_equal(listheap_check(), LISTHEAP_E_BAD_LINK);
-    fb->next = NULL;
+    set_next(fb, NULL);
 }
 
 static void test_memalign_reports_damaged_link_instead_of_following_it(void **state) {
     (void)state;
     struct free_block *tail = as_free(block_from_payload(d));
-    struct free_block *saved = tail->prev;
-    tail->prev = as_free(block_from_payload(c)); /* a live block: no consistent back link */
+    uintptr_t saved = tail->prev_link;
+    set_prev(tail, as_free(block_from_payload(c))); /* a live block: no consistent back link */
     struct listheap_stats before, after;
     listheap_get_stats(&before);
     assert_null(listheap_memalign(256, 64)); /* only the tail can serve it: b is too small */
@@ -205,7 +206,7 @@ static void test_memalign_reports_damaged_link_instead_of_following_it(void **st
     assert_int_equal(after.faults, before.faults + 1);
     assert_int_equal(after.failures, before.failures + 1);
     assert_int_equal(after.used_bytes, before.used_bytes);
-    tail->prev = saved;
+    tail->prev_link = saved;
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)

@@ -76,6 +76,24 @@ static void print_value(const char *label, size_t v) {
 }
 
 /* The seed's alloc_error_handler panicked; this one reports and lets malloc return NULL. */
+#ifdef BOARD_STM32H750
+/* The free-list link secret from the H750's hardware RNG (RM0433: RCC at 0x58024400, RNG at
+ * 0x48021800; the RNG's default kernel clock is HSI48). Called once, under the heap's lock,
+ * when the heap is initialised: bounded waits, and a constant if the RNG never delivers. */
+#define H7_REG(addr) (*(volatile uint32_t *)(addr))
+uintptr_t listheap_secret_hook(void) {
+    H7_REG(0x58024400u) |= 1u << 12; /* RCC_CR.HSI48ON */
+    for (unsigned n = 0; n < 100000u && !(H7_REG(0x58024400u) & (1u << 13)); n++) {
+    }
+    H7_REG(0x580244DCu) |= 1u << 6; /* RCC_AHB2ENR.RNGEN */
+    H7_REG(0x48021800u) |= 1u << 2; /* RNG_CR.RNGEN */
+    for (unsigned n = 0; n < 100000u; n++)
+        if ((H7_REG(0x48021804u) & 7u) == 1u) /* RNG_SR: data ready, no clock or seed error */
+            return H7_REG(0x48021808u);        /* RNG_DR */
+    return 0x9E3779B9u;
+}
+#endif
+
 static int oom_reported;
 void listheap_oom_hook(size_t request) {
     struct line l = {{0}, 0};
