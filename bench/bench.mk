@@ -26,7 +26,7 @@ BENCH_HEAP ?= 65536
 # then; QEMU 7.2 accepts at most 10).
 BENCH_ICOUNT ?= shift=10,sleep=off
 BENCH_TIMEOUT ?= 120
-BENCH_ALLOCS := nano newlib picolibc listheap listheap-checked listheap-irq
+BENCH_ALLOCS := nano newlib picolibc listheap listheap-checked listheap-irq listheap-plainlinks
 BENCH_LAT_ALLOCS := nano newlib listheap listheap-irq
 BENCH_WORKLOADS := churn mixed frag worst trace sizes
 BENCH_LAT_WORKLOADS := churn mixed worst trace
@@ -68,6 +68,12 @@ bench_listheap-checked_DEPS = $(TDIR)/mps2-an500-nano/base.stamp $(LIB_DIR)/cort
 bench_listheap-irq_SPECS := --specs=nano.specs
 bench_listheap-irq_LINK = $(BENCH_LDFLAGS) $(call bench_objs,nano) $(LIB_DIR)/listheap.ld -L$(LIB_DIR)/cortex-m7 -llistheap_irq
 bench_listheap-irq_DEPS = $(TDIR)/mps2-an500-nano/base.stamp $(LIB_DIR)/cortex-m7/liblistheap_irq.a $(LIB_DIR)/include/listheap.h
+# The release build with LISTHEAP_PROTECT_LINKS=0 (links stored as plain addresses; every block
+# and link still validated): what the link encoding costs, measured, not estimated.
+$(foreach c,$(ARM_CPUS),$(eval $(call arm_lib,$(c),liblistheap_plainlinks.a,-DLISTHEAP_PROTECT_LINKS=0)))
+bench_listheap-plainlinks_SPECS := --specs=nano.specs
+bench_listheap-plainlinks_LINK = $(BENCH_LDFLAGS) $(call bench_objs,nano) $(LIB_DIR)/listheap.ld -L$(LIB_DIR)/cortex-m7 -llistheap_plainlinks
+bench_listheap-plainlinks_DEPS = $(TDIR)/mps2-an500-nano/base.stamp $(LIB_DIR)/cortex-m7/liblistheap_plainlinks.a $(LIB_DIR)/include/listheap.h
 
 .PHONY: bench bench-trace bench-images
 
@@ -191,9 +197,10 @@ bench_size_picolibc := --specs=picolibc.specs
 bench_size_listheap = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap
 bench_size_listheap-checked = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap_debug
 bench_size_listheap-irq = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap_irq
+bench_size_listheap-plainlinks = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap_plainlinks
 # $(1) = cpu, $(2) = allocator, $(3) = 0 | 1 (calls malloc & co.)
 define bench_size
-$(BENCH_DIR)/size/$(1)/$(2)-$(3).elf: bench/size_main.c bench/sbrk.c $(if $(filter listheap%,$(2)),$(LIB_DIR)/$(1)/liblistheap.a $(LIB_DIR)/$(1)/liblistheap_debug.a $(LIB_DIR)/$(1)/liblistheap_irq.a)
+$(BENCH_DIR)/size/$(1)/$(2)-$(3).elf: bench/size_main.c bench/sbrk.c $(if $(filter listheap%,$(2)),$(LIB_DIR)/$(1)/liblistheap.a $(LIB_DIR)/$(1)/liblistheap_debug.a $(LIB_DIR)/$(1)/liblistheap_irq.a $(LIB_DIR)/$(1)/liblistheap_plainlinks.a)
 	@mkdir -p $$(@D)
 	$(Q)$(CC_ARM) $($(1)_CPU) $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) -DCALLS=$(3) \
 		-nostartfiles -T ld/mps2-an500.ld -Lld -Wl,--gc-sections -Wl,-Map=$$(@:.elf=.map) \

@@ -21,7 +21,7 @@ WORKLOADS = ('churn', 'mixed', 'frag', 'worst', 'trace')
 LABEL = {
     'nano': 'newlib-nano', 'newlib': 'newlib', 'picolibc': 'picolibc',
     'listheap': 'listheap', 'listheap-checked': 'listheap checked',
-    'listheap-irq': 'listheap irq',
+    'listheap-irq': 'listheap irq', 'listheap-plainlinks': 'listheap plain links',
 }
 REF = 'nano'
 
@@ -342,7 +342,9 @@ def main():
       'from `__heap_start`/`__heap_end`); **listheap** through the malloc/free entry points '
       'firmware calls, linked as docs/integration.md says with newlib-nano: `liblistheap.a` '
       '(release), `liblistheap_debug.a` (**checked**), `liblistheap_irq.a` (**irq**, PRIMASK '
-      'lock). Every allocator gets the same %d-byte region at 0x60000000.' % a.heap)
+      'lock), and the release build with `LISTHEAP_PROTECT_LINKS=0` (**plain links**: free-list '
+      'links stored unencoded, every validation kept; the difference to **listheap** is the '
+      'cost of the link encoding). Every allocator gets the same %d-byte region at 0x60000000.' % a.heap)
     w('')
     w('Instructions per call are counted on a Cortex-M7 (QEMU `-M mps2-an500`, `-icount %s`, '
       'the 25 MHz CMSDK timer 0 read around each call and calibrated against code of known '
