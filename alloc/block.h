@@ -86,6 +86,16 @@
 #define FLAG_PREV_FREE ((size_t)2)
 #define FLAG_MASK ((size_t)7)
 
+/* The few helpers on every call's path: inlined even at -Os, where GCC would otherwise call
+ * each (docs/benchmarks.md shows the difference). */
+#if defined(__GNUC__) || defined(__clang__)
+#define HOT static inline __attribute__((always_inline))
+#define COLD __attribute__((noinline, cold))
+#else
+#define HOT static inline
+#define COLD
+#endif
+
 /* Size classes. */
 #define SUBCLASS_COUNT (1u << LISTHEAP_SUBCLASS_BITS)
 #define EXACT_CLASSES ((unsigned)((LISTHEAP_EXACT_LIMIT - LISTHEAP_MIN_BLOCK) / LISTHEAP_ALIGNMENT))
@@ -274,16 +284,29 @@ static inline unsigned class_of(size_t bytes) {
     return EXACT_CLASSES + (log2 - EXACT_LIMIT_LOG2) * SUBCLASS_COUNT + sub;
 }
 
-static inline int region_contains(const struct region *r, const unsigned char *p) {
-    return p >= r->first && p < r->end;
+/* `p` lies in r at least `room` bytes before its end marker. Address arithmetic on integers:
+ * p may be anywhere. A region never added (all zero) holds nothing. */
+HOT int region_has(const struct region *r, const void *p, size_t room) {
+    uintptr_t offset = (uintptr_t)p - (uintptr_t)r->first;
+    uintptr_t span = (uintptr_t)r->end - (uintptr_t)r->first;
+    return offset < span && span - offset >= room;
 }
 
-/* The region whose blocks include `block`, or NULL: at most LISTHEAP_MAX_REGIONS compares. */
+/* region_with_room() past the first region. */
+const struct region *listheap_other_region_(const void *p, size_t room);
+
+/* The region with `room` bytes at `p` before its end marker, or NULL. The first region is
+ * tried first, inline: one region is the common case. */
+HOT const struct region *region_with_room(const void *p, size_t room) {
+    const struct region *r = &listheap_heap_.regions[0];
+    if (region_has(r, p, room))
+        return r;
+    return listheap_heap_.region_count > 1 ? listheap_other_region_(p, room) : NULL;
+}
+
+/* The region whose blocks include `block` (its header lies before the end marker), or NULL. */
 static inline const struct region *region_holding(const unsigned char *block) {
-    for (unsigned i = 0; i < listheap_heap_.region_count; i++)
-        if (region_contains(&listheap_heap_.regions[i], block))
-            return &listheap_heap_.regions[i];
-    return NULL;
+    return region_with_room(block, 1);
 }
 
 /* ---------------------------------------------------------------- the validators
@@ -293,23 +316,17 @@ static inline const struct region *region_holding(const unsigned char *block) {
 /* The region in which a whole free block could start at `p`: its payload 8-aligned and at
  * least MIN_BLOCK bytes before the region's end marker. NULL for anything else (outside every
  * region, in a gap between regions, too close to an end marker, misaligned). */
-static inline const struct region *node_region(const void *p) {
-    const unsigned char *b = p;
-    if (((uintptr_t)b + WORD) % ALIGN)
+HOT const struct region *node_region(const void *p) {
+    if (((uintptr_t)p + WORD) % ALIGN)
         return NULL;
-    for (unsigned i = 0; i < listheap_heap_.region_count; i++) {
-        const struct region *r = &listheap_heap_.regions[i];
-        if (b >= r->first && b < r->end && (size_t)(r->end - b) >= MIN_BLOCK)
-            return r;
-    }
-    return NULL;
+    return region_with_room(p, MIN_BLOCK);
 }
 
 /* The size of the free block at `block` (a node_region() position in r) if it is well formed,
  * else 0: header says free with no flag set (a free block's predecessor is used, I4), size at
  * least MIN_BLOCK and ending inside r, boundary tag equal to the header (I2), successor's
  * "previous is free" flag set (I3). Reads [block, block + size] only. */
-static inline size_t free_block_size(const struct region *r, unsigned char *block) {
+HOT size_t free_block_size(const struct region *r, unsigned char *block) {
     size_t s = *header_of(block);
     if ((s & FLAG_MASK) || s < MIN_BLOCK || s > (size_t)(r->end - block))
         return 0;
@@ -320,7 +337,7 @@ static inline size_t free_block_size(const struct region *r, unsigned char *bloc
 
 /* The block after `block` in a walk of region r, or NULL when its size is not sane (smaller
  * than MIN_BLOCK or past the end marker): every walk stops there instead of leaving r. */
-static inline unsigned char *walk_next(const struct region *r, unsigned char *block) {
+HOT unsigned char *walk_next(const struct region *r, unsigned char *block) {
     size_t s = block_size(block);
     if (s < MIN_BLOCK || s > (size_t)(r->end - block))
         return NULL;

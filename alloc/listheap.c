@@ -111,12 +111,21 @@ static unsigned first_class_from(unsigned c) {
     return w * 32u + lowest_bit(heap.bitmap[w]);
 }
 
+/* ---------------------------------------------------------------- regions (block.h) */
+
+COLD const struct region *listheap_other_region_(const void *p, size_t room) {
+    for (unsigned i = 1; i < heap.region_count; i++)
+        if (region_has(&heap.regions[i], p, room))
+            return &heap.regions[i];
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- free lists */
 
 /* `next` may follow fb on a list: not fb itself, a valid node position, linking back to fb.
  * Checked before a link is followed or written through, so a damaged link is reported instead
  * of becoming a write outside the heap. */
-static int links_back_to(const struct free_block *next, const struct free_block *fb) {
+HOT int links_back_to(const struct free_block *next, const struct free_block *fb) {
     return next != fb && node_region(next) && prev_of(next) == fb;
 }
 
@@ -152,7 +161,6 @@ static inline void unlink_at(struct free_block *fb, uintptr_t *link) {
             bitmap_clear(c);
     }
     heap.free_blocks--;
-    heap.generation++;
 }
 
 static void list_insert(unsigned char *block) {
@@ -167,7 +175,6 @@ static void list_insert(unsigned char *block) {
         bitmap_set(c);
     heap.lists[c] = link_encode(fb);
     heap.free_blocks++;
-    heap.generation++;
 }
 
 /* Every list empty, under a fresh secret: before the first region is added. */
@@ -191,13 +198,18 @@ static void set_prev_free_flag(unsigned char *block, int prev_free) {
 /* Make [block, block+size) a free block (header, tag, successor's P flag) and list it.
  * Its predecessor is allocated (I4), so its own P flag is clear. */
 static void make_free(unsigned char *block, size_t size) {
+    heap.generation++;
     *header_of(block) = size;
     *(size_t *)(void *)(block + size - WORD) = size;
     set_prev_free_flag(block + size, 1);
     list_insert(block);
 }
 
+/* Every call that changes the heap ends in make_used() (allocation, in-place resize) or in
+ * make_free() (free, region added): each bumps `generation` once, which restarts an
+ * incremental check (listheap_check_step). */
 static void make_used(unsigned char *block, size_t size, size_t prev_free_flag) {
+    heap.generation++;
     *header_of(block) = size | FLAG_USED | prev_free_flag;
     heap.used_bytes += size;
     if (heap.used_bytes > heap.peak_used_bytes)
@@ -433,6 +445,13 @@ static unsigned find_class(size_t need) {
     return first_class_from(c + 1u);
 }
 
+/* A block of s bytes belongs to class c: one compare for the exact classes. */
+HOT int in_class(size_t s, unsigned c) {
+    if (c < EXACT_CLASSES)
+        return s == MIN_BLOCK + c * ALIGN;
+    return class_of(s) == c;
+}
+
 /* Unlink and return the head of list c, which must hold `need` bytes from `gap` bytes into it.
  * The block is validated first as carefully as a pointer given to free: a well-formed free
  * block (free_block_size) of class c with room for gap + need, heading its list, its next
@@ -443,7 +462,7 @@ static unsigned char *take_head(unsigned c, size_t need, size_t gap, struct outc
     unsigned char *block = as_bytes(fb);
     const struct region *r = node_region(block);
     size_t s = r ? free_block_size(r, block) : 0;
-    if (!s || class_of(s) != c || s < need || s - need < gap) {
+    if (!s || !in_class(s, c) || s < need || s - need < gap) {
         note_fault(LISTHEAP_FAULT_BAD_HEADER, payload_of(block), o);
         return NULL;
     }
