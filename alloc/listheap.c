@@ -353,7 +353,11 @@ static int init_locked(void *start, size_t size) {
         return status;
     if (live_blocks(&heap) != 0)
         return LISTHEAP_E_BUSY;
+    /* A fresh heap, but `generation` only moves on: a listheap_check_step() cursor left over
+     * from the old heap must see a change and start over, never resume into old memory. */
+    unsigned long generation = heap.generation;
     memset(&heap, 0, sizeof heap);
+    heap.generation = generation + 1u;
     return region_add_locked(start, size);
 }
 

@@ -452,6 +452,25 @@ static void test_check_step_survives_damage_made_between_two_steps(void **state)
     assert_int_equal(listheap_check(), LISTHEAP_OK);
 }
 
+/* A cursor from before listheap_init() must not resume into the old heap's memory, which is
+ * the application's again (found by the fuzzer: init reset the generation the cursor keys on,
+ * and the first insert brought it back to the cursor's value). */
+static void test_check_step_starts_over_after_listheap_init(void **state) {
+    (void)state;
+    memset(&listheap_heap_, 0, sizeof listheap_heap_); /* as at boot */
+    assert_int_equal(listheap_init(r1, REGION), LISTHEAP_OK);
+    struct listheap_check_cursor cur = {0};
+    assert_int_equal(listheap_check_step(&cur, 1), LISTHEAP_CHECK_IN_PROGRESS);
+    assert_int_equal(listheap_init(r2, REGION), LISTHEAP_OK);
+    memset(r1, 0xFF, REGION); /* the old heap: application data now, and fenced */
+    POISON(r1, REGION);
+    int status;
+    while ((status = listheap_check_step(&cur, 1)) == LISTHEAP_CHECK_IN_PROGRESS)
+        ;
+    UNPOISON(r1, REGION);
+    assert_int_equal(status, LISTHEAP_OK);
+}
+
 static void test_stats_report_no_guarantee_from_a_damaged_list_head(void **state) {
     (void)state;
     struct listheap_stats before = stats();
@@ -482,6 +501,7 @@ int main(void) {
         T(test_header_forged_to_reach_a_later_header_damages_only_the_region),
         T(test_walks_stop_at_a_header_of_size_zero_or_a_wild_size),
         T(test_check_step_survives_damage_made_between_two_steps),
+        T(test_check_step_starts_over_after_listheap_init),
         T(test_stats_report_no_guarantee_from_a_damaged_list_head),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
