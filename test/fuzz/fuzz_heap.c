@@ -6,6 +6,10 @@
  * promises (stats, errno, hooks). Any disagreement abort()s with a description and the last
  * steps, which libFuzzer turns into a crash file.
  *
+ * The arena bytes outside the accepted regions are poisoned for ASan (poison_gaps), so a call
+ * that reads or writes outside its regions is reported even though the regions lie inside one
+ * static array.
+ *
  * Build and run (test/fuzz/README.md has the details):
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -fsanitize-coverage-ignorelist=test/fuzz/coverage.ignore \
@@ -53,6 +57,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sanitizer/asan_interface.h>
+
+#include "block.h" /* listheap_heap_, reset at the start of each input */
 #include "harness.h"
 #include "listheap.h"
 #include "shadow.h"
@@ -184,8 +191,6 @@ struct step_state {
 
 static struct step_state g_st;
 static size_t g_snap_budget;
-static unsigned char *g_snap_lo;
-static size_t g_snap_len;
 static int g_snap_valid;
 static int g_snap_checked; /* this step compared a snapshot: nothing in the regions changed */
 
@@ -217,32 +222,49 @@ static void begin_step(void) {
     g_snap_checked = 0;
 }
 
-/* Raw span of all regions of the shadow (what a probe may not change). */
-static void snapshot(void) {
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
+/* ASan: every arena byte outside the accepted regions is poisoned, so that a listheap call (or
+ * the harness) touching one is reported although it lies inside g_arena. Called whenever the
+ * region list changes; LLVMFuzzerTestOneInput unpoisons the whole arena at the end. */
+static void poison_gaps(void) {
+    ASAN_POISON_MEMORY_REGION(g_arena, ARENA_BYTES);
     for (size_t i = 0; i < g_sh.region_count; i++) {
-        uintptr_t s = (uintptr_t)g_sh.regions[i].start;
-        uintptr_t e = s + g_sh.regions[i].size;
-        if (s < lo) {
-            lo = s;
-        }
-        if (e > hi) {
-            hi = e;
-        }
+        ASAN_UNPOISON_MEMORY_REGION(g_sh.regions[i].start, g_sh.regions[i].size);
+    }
+}
+
+/* Copy every region's bytes (what a probe may not change) to the same offsets of g_snapshot.
+ * Only region bytes: the arena between regions is poisoned for ASan (poison_gaps). */
+static void snapshot(void) {
+    size_t len = 0;
+    for (size_t i = 0; i < g_sh.region_count; i++) {
+        len += g_sh.regions[i].size;
     }
     g_snap_valid = 0;
-    if (hi <= lo) {
-        return;
-    }
-    size_t len = (size_t)(hi - lo);
-    if (len > g_snap_budget / 2) {
+    if (len == 0 || len > g_snap_budget / 2) {
         return;
     }
     g_snap_budget -= 2 * len;
-    g_snap_lo = (unsigned char *)lo;
-    g_snap_len = len;
-    memcpy(g_snapshot, g_snap_lo, len);
+    for (size_t i = 0; i < g_sh.region_count; i++) {
+        const struct shadow_region *reg = &g_sh.regions[i];
+        memcpy(g_snapshot + (reg->start - g_arena), reg->start, reg->size);
+    }
     g_snap_valid = 1;
+}
+
+/* First region byte that differs from the snapshot, or NULL. */
+static unsigned char *snapshot_diff(void) {
+    for (size_t i = 0; i < g_sh.region_count; i++) {
+        const struct shadow_region *reg = &g_sh.regions[i];
+        const unsigned char *was = g_snapshot + (reg->start - g_arena);
+        if (memcmp(was, reg->start, reg->size) != 0) {
+            size_t k = 0;
+            while (was[k] == reg->start[k]) {
+                k++;
+            }
+            return reg->start + k;
+        }
+    }
+    return NULL;
 }
 
 /* The call just made changed nothing but failures (+dfail, with as many OOM hook calls) and
@@ -260,13 +282,10 @@ static void expect_unchanged(size_t dfail, size_t dfault, const char *what) {
     EXPECT(hooks.fault_calls == g_st.fault_before + dfault,
            "%s: fault hook called %zu times, expected %zu (last kind %d)", what,
            hooks.fault_calls - g_st.fault_before, dfault, (int)hooks.fault_kind);
-    if (g_snap_valid && memcmp(g_snapshot, g_snap_lo, g_snap_len) != 0) {
-        size_t i = 0;
-        while (g_snapshot[i] == g_snap_lo[i]) {
-            i++;
-        }
+    unsigned char *changed = g_snap_valid ? snapshot_diff() : NULL;
+    if (changed) {
         die("%s: memory changed at %p (0x%02x -> 0x%02x), though the call must change nothing",
-            what, (void *)(g_snap_lo + i), g_snapshot[i], g_snap_lo[i]);
+            what, (void *)changed, g_snapshot[changed - g_arena], *changed);
     }
     if (g_snap_valid) {
         g_snap_checked = 1;
@@ -931,6 +950,7 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
          (size_t)(start - g_arena), size, why);
     begin_step();
     snapshot();
+    ASAN_UNPOISON_MEMORY_REGION(start, size); /* the call may lay the region out */
     int rc = is_init ? listheap_init(start, size) : listheap_add_region(start, size);
     note("step %u: ... = %d", g_step, rc);
     if (rc != LISTHEAP_OK) {
@@ -941,6 +961,7 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
                "%s(arena + %zu, %zu) = %d: fits %d, overlaps %d, full %d (0 no, 1 maybe, 2 yes)",
                is_init ? "listheap_init" : "listheap_add_region", (size_t)(start - g_arena), size,
                rc, (int)fits, (int)ovl, full);
+        poison_gaps();
         expect_unchanged(0, 0, "a rejected region");
         return 0;
     }
@@ -963,6 +984,7 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
     } else {
         SH(shadow_add_region(&g_sh, start, size));
     }
+    poison_gaps();
     g_spans[g_sh.region_count - 1] = sp;
     g_expect_total += (size_t)(sp.end - sp.first);
     EXPECT(hooks.oom_calls == g_st.oom_before && hooks.fault_calls == g_st.fault_before,
@@ -1274,7 +1296,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) {
         return 0;
     }
+    /* Forget the previous input's heap: its regions lie in arena bytes poisoned below. */
+    memset(&listheap_heap_, 0, sizeof listheap_heap_);
     shadow_init(&g_sh, 0x1234567u);
+    poison_gaps(); /* no region yet: the whole arena */
     g_expect_total = 0;
     g_stale = NULL;
     g_step = 0;
@@ -1285,6 +1310,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         run_op(&r);
     }
     free_everything();
+    ASAN_UNPOISON_MEMORY_REGION(g_arena, ARENA_BYTES);
     if (getenv("FUZZ_HEAP_VERBOSE")) {
         fprintf(stderr, "fuzz_heap: %u steps, %zu regions, %lu blocks, %lu NULLs, %lu faults\n",
                 g_step - 1, g_sh.region_count, g_count_ok, g_count_null, g_count_fault);
