@@ -2011,6 +2011,24 @@ static void free_everything(void) {
     EXPECT(st.largest_free_block > 0, "an empty heap guarantees no allocation at all");
 }
 
+/* The free-list link secret of every heap an input builds (listheap calls the hook at each heap
+ * initialisation): a hash of the input, so inputs see different secrets and a replay the same.
+ * The corruption ops read the secret back (link_encode) to forge links that a writer who knows
+ * it would store. */
+static uintptr_t g_secret;
+
+uintptr_t listheap_secret_hook(void) {
+    return g_secret;
+}
+
+static uintptr_t input_hash(const uint8_t *data, size_t size) {
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (size_t i = 0; i < size; i++) {
+        h = (h ^ data[i]) * 0x100000001b3u;
+    }
+    return (uintptr_t)(h ^ (h >> 32));
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
@@ -2026,6 +2044,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     /* Forget the previous input's heap: after corruption its counters may say blocks are live
      * (listheap_init would be E_BUSY), and its regions lie in arena bytes poisoned below. */
     memset(&listheap_heap_, 0, sizeof listheap_heap_);
+    g_secret = input_hash(data, size);
     shadow_init(&g_sh, 0x1234567u);
     poison_gaps(); /* no region yet: the whole arena */
     g_expect_total = 0;
