@@ -372,9 +372,12 @@ coverage: $(foreach c,$(COV_CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 # ---------------------------------------------------------------- fuzzing (clang + libFuzzer)
 # make fuzz [FUZZ_TIME=60]: build test/fuzz/fuzz_heap.c against the release and the checked
 # build of alloc/, then fuzz each for FUZZ_TIME seconds from a copy of test/fuzz/corpus
-# (libFuzzer adds its finds to that copy). A failure leaves crash-* in $(BUILD)/fuzz/<name>.run/.
+# (libFuzzer adds its finds to that copy). A failure leaves crash-* (or timeout-*: one input ran
+# longer than FUZZ_TIMEOUT seconds) in $(BUILD)/fuzz/<name>.run/.
 .PHONY: fuzz fuzz-replay
 FUZZ_TIME ?= 60
+# Seconds one input may take before libFuzzer reports a hang (a heap call looping forever).
+FUZZ_TIMEOUT ?= 10
 FUZZ_CC ?= clang
 FUZZ_FLAGS := $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fsanitize-coverage-ignorelist=test/fuzz/coverage.ignore $(WARN)
@@ -393,14 +396,14 @@ fuzz: $(FUZZ_BINS)
 	$(Q)set -e; for b in $(FUZZ_BINS); do \
 		d=$$b.run; rm -rf $$d; mkdir -p $$d; cp -r test/fuzz/corpus $$d/corpus; \
 		echo "==> $$(basename $$b): $(FUZZ_TIME) s"; \
-		$$b -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$$d/ $$d/corpus \
+		$$b -max_total_time=$(FUZZ_TIME) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 -artifact_prefix=$$d/ $$d/corpus \
 			>$$d/log 2>&1 || { tail -40 $$d/log; echo "FAILED: $$b (reproducer in $$d/)"; exit 1; }; \
 		grep -E 'DONE|average_exec_per_sec' $$d/log; \
 	done
 
 # The seeds and every saved reproducer, replayed without fuzzing (milliseconds; fits `make test`).
 fuzz-replay: $(FUZZ_BINS)
-	$(Q)for b in $(FUZZ_BINS); do $$b test/fuzz/corpus/* $$(ls -d test/fuzz/crashes/* 2>/dev/null) \
+	$(Q)for b in $(FUZZ_BINS); do $$b -timeout=$(FUZZ_TIMEOUT) test/fuzz/corpus/* $$(ls -d test/fuzz/crashes/* 2>/dev/null) \
 		>$(BUILD)/fuzz/replay.log 2>&1 || { cat $(BUILD)/fuzz/replay.log; exit 1; }; done
 	@echo "fuzz-replay: $$(ls test/fuzz/corpus | wc -l) seeds pass on both builds"
 

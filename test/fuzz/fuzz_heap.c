@@ -6,6 +6,13 @@
  * promises (stats, errno, hooks). Any disagreement abort()s with a description and the last
  * steps, which libFuzzer turns into a crash file.
  *
+ * The arena bytes outside the accepted regions are poisoned for ASan (poison_gaps), so a call
+ * that reads or writes outside its regions is reported even though the regions lie inside one
+ * static array. Corruption ops (OP_CORRUPT, OP_BAD_FREE below) then damage the heap's bytes as
+ * a buggy application would; from the first of them on, the input runs in post-corruption
+ * mode (see "corruption" below): every call is still made, but only containment, crashes and
+ * hangs (libFuzzer -timeout) are judged.
+ *
  * Build and run (test/fuzz/README.md has the details):
  *   clang -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *     -fsanitize-coverage-ignorelist=test/fuzz/coverage.ignore \
@@ -37,13 +44,54 @@
  *   ALIGN             a: < 0xB0: 2^(a % 13); < 0xE0: 2^(13 + (a - 0xB0) % 51); else a
  *                     non-power of two (0, 3, 24, 4097, SIZE_MAX, ...)
  *
+ * CORRUPTION (OP_TABLE slot 4 = OP_CORRUPT, slot 19 = OP_BAD_FREE; variant v = b >> 5).
+ * "held block i" is u8 % held blocks, "free block k" u8 % the free blocks that a walk of the
+ * regions by their size fields finds (in address order); every write stays inside a region.
+ *   OP_CORRUPT v=0    i n m: overflow 1 + n % 64 bytes past block i's usable size (clamped to
+ *                     its region): m < 0x80: those bytes follow; else a VALUE, repeated
+ *              v=1    i VALUE: the header word of held block i
+ *              v=2    k VALUE: the header of free block k, or (k past the free blocks) a
+ *                     region's end marker
+ *              v=3    r u24 VALUE: the word (u24 % words) words after region r's first block
+ *              v=4    k VALUE: free block k's boundary tag
+ *              v=5    k sel ...: free block k's link, prev if sel & 1, else next: sel & 0x20: a
+ *                     VALUE as it is; else TARGET kind (sel >> 2) & 7, stored as the allocator
+ *                     stores links, or (sel & 2) as the plain address
+ *              v=6    i k sel j VALUE TARGET TARGET: forge a free node inside held block i, 8j
+ *                     bytes in: header VALUE (its current value: the bytes to the block's end),
+ *                     next TARGET kind (sel >> 1) & 7, prev kind (sel >> 4) & 7, and the tag if
+ *                     it fits in block i; then free block k's link (prev if sel & 1) points at it
+ *              v=7    r u24 mask: XOR one byte, (u24 % size) into raw region r, with mask (0:
+ *                     0x80)
+ *   OP_BAD_FREE       i f: v < 4: held block i + 8 * (1 + f % (usable / 8)), an 8-aligned
+ *                     interior pointer; f & 0x80: a VALUE is written in the word before it
+ *                     first; v >= 4: the (i % n)-th newest of the last n <= 16 pointers given
+ *                     back (none yet: held block i is freed first). Then v & 3: 0 free,
+ *                     1 realloc(p, SIZE), 2 usable_size, 3 realloc(p, 0)
+ *   VALUE             t, by t >> 5: 0 t & 31 (0, 1, flag bits); 1 SIZE_MAX - (t & 31); 2 the
+ *                     current value +- 8 * (1 + (t & 15)) (minus if t & 16), flags kept; 3 the
+ *                     distance to the region's end marker + 8 * (t & 3), flags t >> 2; 4 u8 j:
+ *                     the distance to the (j % n)-th later block header, flags t & 7; 5 u16;
+ *                     6 u24; 7 W bytes (a word as it is)
+ *   TARGET            kind, then u8 k and: 0 NULL; 1 u24: arena bytes outside every region (else
+ *                     a static buffer); 2 8 * (1 + k % 4) past the end marker; 3 the block
+ *                     itself; 4 u8 j: held block k's header (j = 0) or 8j bytes into it; 5 free
+ *                     block k; 6 the end marker (k odd) or 8 bytes before the first block;
+ *                     7 the arena between two regions (else past the highest end marker)
+ *   After corruption  the same op bytes, except: realloc i SIZE; calloc (v & 1: u8 % 17, else
+ *                     1) x SIZE; huge u8 (malloc, or memalign(64) if v & 1, of SIZE_MAX - u8 %
+ *                     64); foreign u24 then OP_BAD_FREE's call v & 3; misaligned i u8 (p + 1 +
+ *                     u8 % 7, call v & 3); stale = OP_BAD_FREE v | 4; init / add_region as a
+ *                     region spec; nulls u8.
+ *
  * MISUSE generated (all must be reported by listheap_fault_hook, exactly once, with the right
  * kind, and change nothing): double free / realloc / usable_size of the block freed by the
  * latest step that changed the heap (its header still says free: a stale pointer whose memory
  * may have been handed out again is never generated), foreign pointers (stack, a static buffer, arena bytes outside every region),
  * p+1..p+7 inside a live block and misaligned pointers anywhere inside a region,
  * listheap_init while blocks are live (E_BUSY), overlapping / too-small / full add_region.
- * Never generated: 8-aligned interior pointers, writes outside a block.
+ * Before the first corruption op, never generated: 8-aligned interior pointers, writes outside
+ * a block, stale pointers whose block may have been handed out again.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -53,6 +101,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sanitizer/asan_interface.h>
+
+#include "block.h" /* the block layout and listheap_heap_: what the corruption ops aim at */
 #include "harness.h"
 #include "listheap.h"
 #include "shadow.h"
@@ -184,14 +235,26 @@ struct step_state {
 
 static struct step_state g_st;
 static size_t g_snap_budget;
-static unsigned char *g_snap_lo;
-static size_t g_snap_len;
 static int g_snap_valid;
 static int g_snap_checked; /* this step compared a snapshot: nothing in the regions changed */
 
 /* The block freed by the latest heap-changing step, while its header still says free. */
 static void *g_stale;
 static size_t g_stale_size;
+
+/* Pointers given back during the input (for double frees after corruption), newest at
+ * g_freed_next - 1. */
+#define FREED_RING 16u
+static void *g_freed[FREED_RING];
+static unsigned g_freed_count, g_freed_next;
+
+static void remember_freed(void *p) {
+    g_freed[g_freed_next] = p;
+    g_freed_next = (g_freed_next + 1u) % FREED_RING;
+    if (g_freed_count < FREED_RING) {
+        g_freed_count++;
+    }
+}
 
 /* Release build: exact trimmed spans [first, end + W) of the accepted regions. */
 struct span {
@@ -217,32 +280,49 @@ static void begin_step(void) {
     g_snap_checked = 0;
 }
 
-/* Raw span of all regions of the shadow (what a probe may not change). */
-static void snapshot(void) {
-    uintptr_t lo = UINTPTR_MAX, hi = 0;
+/* ASan: every arena byte outside the accepted regions is poisoned, so that a listheap call (or
+ * the harness) touching one is reported although it lies inside g_arena. Called whenever the
+ * region list changes; LLVMFuzzerTestOneInput unpoisons the whole arena at the end. */
+static void poison_gaps(void) {
+    ASAN_POISON_MEMORY_REGION(g_arena, ARENA_BYTES);
     for (size_t i = 0; i < g_sh.region_count; i++) {
-        uintptr_t s = (uintptr_t)g_sh.regions[i].start;
-        uintptr_t e = s + g_sh.regions[i].size;
-        if (s < lo) {
-            lo = s;
-        }
-        if (e > hi) {
-            hi = e;
-        }
+        ASAN_UNPOISON_MEMORY_REGION(g_sh.regions[i].start, g_sh.regions[i].size);
+    }
+}
+
+/* Copy every region's bytes (what a probe may not change) to the same offsets of g_snapshot.
+ * Only region bytes: the arena between regions is poisoned for ASan (poison_gaps). */
+static void snapshot(void) {
+    size_t len = 0;
+    for (size_t i = 0; i < g_sh.region_count; i++) {
+        len += g_sh.regions[i].size;
     }
     g_snap_valid = 0;
-    if (hi <= lo) {
-        return;
-    }
-    size_t len = (size_t)(hi - lo);
-    if (len > g_snap_budget / 2) {
+    if (len == 0 || len > g_snap_budget / 2) {
         return;
     }
     g_snap_budget -= 2 * len;
-    g_snap_lo = (unsigned char *)lo;
-    g_snap_len = len;
-    memcpy(g_snapshot, g_snap_lo, len);
+    for (size_t i = 0; i < g_sh.region_count; i++) {
+        const struct shadow_region *reg = &g_sh.regions[i];
+        memcpy(g_snapshot + (reg->start - g_arena), reg->start, reg->size);
+    }
     g_snap_valid = 1;
+}
+
+/* First region byte that differs from the snapshot, or NULL. */
+static unsigned char *snapshot_diff(void) {
+    for (size_t i = 0; i < g_sh.region_count; i++) {
+        const struct shadow_region *reg = &g_sh.regions[i];
+        const unsigned char *was = g_snapshot + (reg->start - g_arena);
+        if (memcmp(was, reg->start, reg->size) != 0) {
+            size_t k = 0;
+            while (was[k] == reg->start[k]) {
+                k++;
+            }
+            return reg->start + k;
+        }
+    }
+    return NULL;
 }
 
 /* The call just made changed nothing but failures (+dfail, with as many OOM hook calls) and
@@ -260,13 +340,10 @@ static void expect_unchanged(size_t dfail, size_t dfault, const char *what) {
     EXPECT(hooks.fault_calls == g_st.fault_before + dfault,
            "%s: fault hook called %zu times, expected %zu (last kind %d)", what,
            hooks.fault_calls - g_st.fault_before, dfault, (int)hooks.fault_kind);
-    if (g_snap_valid && memcmp(g_snapshot, g_snap_lo, g_snap_len) != 0) {
-        size_t i = 0;
-        while (g_snapshot[i] == g_snap_lo[i]) {
-            i++;
-        }
+    unsigned char *changed = g_snap_valid ? snapshot_diff() : NULL;
+    if (changed) {
         die("%s: memory changed at %p (0x%02x -> 0x%02x), though the call must change nothing",
-            what, (void *)(g_snap_lo + i), g_snapshot[i], g_snap_lo[i]);
+            what, (void *)changed, g_snapshot[changed - g_arena], *changed);
     }
     if (g_snap_valid) {
         g_snap_checked = 1;
@@ -479,6 +556,7 @@ static void do_free_index(size_t i, const char *what) {
     shadow_remove(&g_sh, i);
     expect_freed(what);
     g_stale = p;
+    remember_freed(p);
     g_stale_size = size;
 }
 
@@ -502,13 +580,15 @@ enum op {
     OP_ADD_REGION,
     OP_NULLS,
     OP_RESET_PEAK,
+    OP_CORRUPT,
+    OP_BAD_FREE,
 };
 
 static const unsigned char OP_TABLE[32] = {
-    OP_MALLOC,       OP_MALLOC,          OP_MALLOC,         OP_MALLOC,        OP_MALLOC,
+    OP_MALLOC,       OP_MALLOC,          OP_MALLOC,         OP_MALLOC,        OP_CORRUPT,
     OP_CALLOC,       OP_CALLOC,          OP_REALLOC,        OP_REALLOC,       OP_REALLOC,
     OP_REALLOC,      OP_REALLOC_NULL,    OP_MEMALIGN,       OP_MEMALIGN,      OP_MEMALIGN,
-    OP_FREE,         OP_FREE,            OP_FREE,           OP_FREE,          OP_FREE,
+    OP_FREE,         OP_FREE,            OP_FREE,           OP_FREE,          OP_BAD_FREE,
     OP_USABLE,       OP_LARGEST,         OP_HUGE,           OP_FOREIGN,       OP_MISALIGNED_LIVE,
     OP_MISALIGNED_REGION, OP_STALE,      OP_STALE,          OP_INIT_BUSY,     OP_ADD_REGION,
     OP_NULLS,        OP_RESET_PEAK,
@@ -625,6 +705,7 @@ static void op_realloc(struct reader *r) {
         shadow_remove(&g_sh, i);
         expect_freed("realloc(p, 0)");
         g_stale = old;
+        remember_freed(old);
         g_stale_size = old_size;
         return;
     }
@@ -659,6 +740,7 @@ static void op_realloc(struct reader *r) {
     g_count_ok++;
     if (p != old) {
         g_stale = old; /* freed after the new block was taken: its header says free */
+        remember_freed(old);
         g_stale_size = old_size;
     }
 }
@@ -931,6 +1013,7 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
          (size_t)(start - g_arena), size, why);
     begin_step();
     snapshot();
+    ASAN_UNPOISON_MEMORY_REGION(start, size); /* the call may lay the region out */
     int rc = is_init ? listheap_init(start, size) : listheap_add_region(start, size);
     note("step %u: ... = %d", g_step, rc);
     if (rc != LISTHEAP_OK) {
@@ -941,6 +1024,7 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
                "%s(arena + %zu, %zu) = %d: fits %d, overlaps %d, full %d (0 no, 1 maybe, 2 yes)",
                is_init ? "listheap_init" : "listheap_add_region", (size_t)(start - g_arena), size,
                rc, (int)fits, (int)ovl, full);
+        poison_gaps();
         expect_unchanged(0, 0, "a rejected region");
         return 0;
     }
@@ -963,6 +1047,7 @@ static int try_region(unsigned char *start, size_t size, int is_init, const char
     } else {
         SH(shadow_add_region(&g_sh, start, size));
     }
+    poison_gaps();
     g_spans[g_sh.region_count - 1] = sp;
     g_expect_total += (size_t)(sp.end - sp.first);
     EXPECT(hooks.oom_calls == g_st.oom_before && hooks.fault_calls == g_st.fault_before,
@@ -1081,6 +1166,7 @@ static void op_nulls(struct reader *r, unsigned v) {
         shadow_remove(&g_sh, i);
         expect_freed("realloc(p, 0)");
         g_stale = p;
+        remember_freed(p);
         g_stale_size = size;
         break;
     }
@@ -1107,6 +1193,663 @@ static void op_reset_peak(void) {
     expect_unchanged(0, 0, "reset_peak");
 }
 
+/* ------------------------------------------------------------------ corruption */
+/*
+ * The first OP_CORRUPT or OP_BAD_FREE switches the input to post-corruption mode for the rest
+ * of its steps (enter_corrupted): the heap's bytes are no longer what the allocator wrote, so
+ * the shadow model and the exact-effect checks are dropped. What listheap still owes the
+ * application is the hardening guarantee: no call reads or writes outside the regions it was
+ * given (ASan reports it: the arena between regions is poisoned), none loops forever
+ * (libFuzzer's -timeout) or crashes, and every block it hands out lies wholly inside one region
+ * (checked by accept_block before the harness writes to it). Blocks handed out twice are
+ * allowed: overlap inside the regions is the worst a corrupted heap may give.
+ *
+ * The harness keeps its own list of the blocks it holds (g_own) and makes every public call on
+ * them; the corruption ops write only bytes inside the regions.
+ */
+
+/* A block the application holds after corruption: it may write [ptr, ptr + room). */
+struct owned {
+    unsigned char *ptr;
+    size_t room;
+};
+
+static int g_corrupted;
+static struct owned g_own[LIVE_CAP + 1];
+static size_t g_own_count;
+static struct listheap_check_cursor g_cursor;
+
+static size_t load_word(const unsigned char *p) {
+    size_t v;
+    memcpy(&v, p, W);
+    return v;
+}
+
+static void store_word(unsigned char *p, size_t v) {
+    memcpy(p, &v, W);
+}
+
+/* The accepted region (raw bounds, as given) holding [p, p + n), or -1. */
+static int raw_region_of(const void *p, size_t n) {
+    uintptr_t a = (uintptr_t)p;
+    for (size_t i = 0; i < g_sh.region_count; i++) {
+        uintptr_t s = (uintptr_t)g_sh.regions[i].start, e = s + g_sh.regions[i].size;
+        if (a >= s && a <= e && n <= e - a) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The heap's own (trimmed) region holding p, or NULL. */
+static const struct region *heap_region_of(const unsigned char *p) {
+    for (unsigned i = 0; i < listheap_heap_.region_count; i++) {
+        const struct region *rg = &listheap_heap_.regions[i];
+        if (p >= rg->first && p <= rg->end) {
+            return rg;
+        }
+    }
+    return NULL;
+}
+
+/* A free-list link as the allocator stores it (encoded with the heap's secret). */
+static size_t link_value(const void *p) {
+    return (size_t)link_encode((const struct free_block *)p);
+}
+
+/* Write n bytes at p: only ever inside one region (else the op is skipped and says so). */
+static int poke(unsigned char *p, const void *bytes, size_t n, const char *what) {
+    if (raw_region_of(p, n) < 0) {
+        note("step %u: corrupt %s at %p: not inside a region, skipped", g_step, what, (void *)p);
+        return 0;
+    }
+    memcpy(p, bytes, n);
+    return 1;
+}
+
+static int poke_word(unsigned char *p, size_t v, const char *what) {
+    unsigned char bytes[sizeof(size_t)];
+    memcpy(bytes, &v, W);
+    if (!poke(p, bytes, W, what)) {
+        return 0;
+    }
+    note("step %u: corrupt %s at %p (arena + %zu) := %#zx", g_step, what, (void *)p,
+         (size_t)(p - g_arena), v);
+    return 1;
+}
+
+/* The blocks as the harness sees them: each region walked from `first` by the size fields, as
+ * far as they make sense (the harness reads only region bytes). */
+#define SCAN_CAP 1024
+static unsigned char *g_blk[SCAN_CAP];
+static unsigned char *g_free_blk[SCAN_CAP];
+static size_t g_blk_count, g_free_count;
+
+static void scan_blocks(void) {
+    g_blk_count = g_free_count = 0;
+    for (unsigned i = 0; i < listheap_heap_.region_count; i++) {
+        const struct region *rg = &listheap_heap_.regions[i];
+        for (unsigned char *b = rg->first; b < rg->end && g_blk_count < SCAN_CAP;) {
+            size_t h = load_word(b), s = h & ~FLAG_MASK;
+            g_blk[g_blk_count++] = b;
+            if (!(h & FLAG_USED)) {
+                g_free_blk[g_free_count++] = b;
+            }
+            if (s < MIN_BLOCK || s > (size_t)(rg->end - b)) {
+                break;
+            }
+            b += s;
+        }
+    }
+}
+
+static unsigned char *pick_free_block(struct reader *r) {
+    unsigned k = u8(r);
+    return g_free_count ? g_free_blk[k % g_free_count] : NULL;
+}
+
+static struct owned *pick_owned(struct reader *r) {
+    unsigned k = u8(r);
+    return g_own_count ? &g_own[k % g_own_count] : NULL;
+}
+
+/* VALUE: a word for a header, tag or size field of the block at `base`, whose current value is
+ * `cur` (see the format at the top). */
+static size_t decode_value(struct reader *r, unsigned char *base, size_t cur) {
+    unsigned t = u8(r), low = t & 31u;
+    switch (t >> 5) {
+    case 0:
+        return low; /* 0, 1 (used, size 0), flag bits, tiny sizes */
+    case 1:
+        return SIZE_MAX - low;
+    case 2: { /* the current size +- k*8, flags kept */
+        size_t k = 8u * (1u + (low & 15u));
+        return (low & 16u) ? cur - k : cur + k;
+    }
+    case 3: { /* reaching the end marker (or k*8 past it), flags from the input */
+        const struct region *rg = heap_region_of(base);
+        size_t span = rg ? (size_t)(rg->end - base) : cur & ~FLAG_MASK;
+        return (span + 8u * (low & 3u)) | (low >> 2);
+    }
+    case 4: { /* reaching a later block's header, flags from the input */
+        unsigned j = u8(r);
+        size_t later = 0, n = 0;
+        for (size_t i = 0; i < g_blk_count; i++) {
+            if (g_blk[i] > base && heap_region_of(g_blk[i]) == heap_region_of(base)) {
+                n++;
+            }
+        }
+        for (size_t i = 0, seen = 0; n && i < g_blk_count; i++) {
+            if (g_blk[i] > base && heap_region_of(g_blk[i]) == heap_region_of(base) &&
+                seen++ == j % n) {
+                later = (size_t)(g_blk[i] - base);
+            }
+        }
+        return later | (low & 7u);
+    }
+    case 5:
+        return u16(r);
+    case 6:
+        return u24(r);
+    default: {
+        size_t v = 0;
+        for (size_t i = 0; i < W; i++) {
+            v |= (size_t)u8(r) << (8 * i);
+        }
+        return v;
+    }
+    }
+}
+
+/* Some address outside every region: the arena between regions, or the static buffer. */
+static unsigned char *outside_address(struct reader *r) {
+    unsigned char *p = arena_gap(u24(r));
+    if (p == NULL) {
+        p = g_foreign + 64;
+    }
+    return p;
+}
+
+/* Round p so that it could be a block: the payload after its header word is 8-aligned. */
+static unsigned char *as_block_address(unsigned char *p) {
+    uintptr_t a = (uintptr_t)p;
+    return (unsigned char *)(((a + W) & ~(uintptr_t)7u) - W);
+}
+
+/* A link target: see LINK in the format. */
+static unsigned char *link_target(struct reader *r, unsigned kind, unsigned char *fb) {
+    unsigned k = u8(r);
+    switch (kind) {
+    case 0:
+        return NULL;
+    case 1:
+        return as_block_address(outside_address(r));
+    case 2: { /* past the end marker of its region (outside it, or in a later region) */
+        const struct region *rg = heap_region_of(fb);
+        return rg ? rg->end + 8u * (1u + k % 4u) : fb;
+    }
+    case 3:
+        return fb;
+    case 4: { /* inside a live block: its header (k = 0) or any 8-aligned step into it */
+        struct owned *o = g_own_count ? &g_own[k % g_own_count] : NULL;
+        if (o == NULL) {
+            return fb;
+        }
+        unsigned steps = (unsigned)(o->room / 8u) + 1u;
+        return as_block_address(o->ptr - W + 8u * (u8(r) % steps));
+    }
+    case 5:
+        return g_free_count ? g_free_blk[k % g_free_count] : fb;
+    case 6: { /* the end marker, or the word before the first block */
+        const struct region *rg = heap_region_of(fb);
+        return rg ? ((k & 1u) ? rg->end : rg->first - 8u) : fb;
+    }
+    default: /* a gap between two regions, else just past the highest end marker */
+        for (unsigned i = 0; i < listheap_heap_.region_count; i++) {
+            unsigned char *after = listheap_heap_.regions[i].end + W + 8u;
+            if (raw_region_of(after, 1) < 0 && after < listheap_heap_.hi) {
+                return as_block_address(after + 8u * (k % 4u));
+            }
+        }
+        return listheap_heap_.hi + 8u;
+    }
+}
+
+/* OP_CORRUPT 0: overflow 1..64 bytes past a held block's usable size. */
+static void corrupt_overflow(struct reader *r) {
+    struct owned *o = pick_owned(r);
+    size_t n = 1u + u8(r) % 64u;
+    unsigned m = u8(r);
+    unsigned char bytes[64 + sizeof(size_t)];
+    if (o == NULL) {
+        return;
+    }
+    unsigned char *dst = o->ptr + o->room;
+    int ri = raw_region_of(dst, 0);
+    if (ri < 0) {
+        return;
+    }
+    size_t avail = (size_t)(g_sh.regions[ri].start + g_sh.regions[ri].size - dst);
+    n = n < avail ? n : avail;
+    if (m < 0x80) {
+        for (size_t i = 0; i < n; i++) {
+            bytes[i] = (unsigned char)u8(r);
+        }
+    } else {
+        size_t cur = avail >= W ? load_word(dst) : 0;
+        size_t v = decode_value(r, dst, cur);
+        for (size_t i = 0; i < n; i += W) {
+            memcpy(bytes + i, &v, W);
+        }
+    }
+    note("step %u: corrupt: %zu bytes past the usable %zu of %p (0x%02x...)", g_step, n, o->room,
+         (void *)o->ptr, n ? bytes[0] : 0);
+    poke(dst, bytes, n, "overflow");
+}
+
+/* OP_CORRUPT 6: lay out a free block inside a held block and link a free block to it. */
+static void corrupt_forge(struct reader *r) {
+    struct owned *o = pick_owned(r);
+    unsigned char *fb = pick_free_block(r);
+    unsigned sel = u8(r), k = u8(r);
+    if (o == NULL || fb == NULL) {
+        return;
+    }
+    size_t lead = (8u - W % 8u) % 8u; /* node + W must be 8-aligned: the payload is */
+    if (o->room < lead + 3 * W) {
+        return;
+    }
+    unsigned char *node = o->ptr + lead + 8u * (k % ((o->room - lead - 3 * W) / 8u + 1u));
+    size_t fits = (size_t)(o->ptr + o->room - node) & ~(size_t)7u;
+    size_t size = decode_value(r, node, fits);
+    unsigned char *next = link_target(r, (sel >> 1) & 7u, fb);
+    unsigned char *prev = link_target(r, (sel >> 4) & 7u, fb);
+    note("step %u: corrupt: forged free node %p (size %#zx, next %p, prev %p) in %p, linked from "
+         "the %s of %p", g_step, (void *)node, size, (void *)next, (void *)prev, (void *)o->ptr,
+         (sel & 1u) ? "prev" : "next", (void *)fb);
+    store_word(node, size);
+    store_word(node + offsetof(struct free_block, next_link), link_value(next));
+    store_word(node + offsetof(struct free_block, prev_link), link_value(prev));
+    if (size >= W && size - W <= (size_t)(o->ptr + o->room - node) - W) {
+        store_word(node + size - W, size); /* its boundary tag, when it fits */
+    }
+    poke_word(fb + ((sel & 1u) ? offsetof(struct free_block, prev_link)
+                               : offsetof(struct free_block, next_link)),
+              link_value(node), "link to the forged node");
+}
+
+static void op_corrupt(struct reader *r, unsigned v) {
+    scan_blocks();
+    switch (v) {
+    case 0:
+        corrupt_overflow(r);
+        break;
+    case 1: { /* a held block's header */
+        struct owned *o = pick_owned(r);
+        if (o && raw_region_of(o->ptr - W, W) >= 0) {
+            poke_word(o->ptr - W, decode_value(r, o->ptr - W, load_word(o->ptr - W)),
+                      "header of a live block");
+        }
+        break;
+    }
+    case 2: { /* a free block's header, or an end marker */
+        unsigned k = u8(r);
+        size_t n = g_free_count + listheap_heap_.region_count;
+        unsigned char *b = k % n < g_free_count ? g_free_blk[k % n]
+                                                : listheap_heap_.regions[k % n - g_free_count].end;
+        poke_word(b, decode_value(r, b, load_word(b)), "header of a free block / end marker");
+        break;
+    }
+    case 3: { /* any word-aligned word of a region's blocks */
+        unsigned k = u8(r);
+        size_t idx = u24(r);
+        const struct region *rg = &listheap_heap_.regions[k % listheap_heap_.region_count];
+        unsigned char *p = rg->first + W * (idx % ((size_t)(rg->end - rg->first) / W + 1u));
+        poke_word(p, decode_value(r, p, load_word(p)), "word");
+        break;
+    }
+    case 4: { /* a free block's boundary tag */
+        unsigned char *fb = pick_free_block(r);
+        if (fb == NULL) {
+            break;
+        }
+        size_t s = load_word(fb) & ~FLAG_MASK;
+        const struct region *rg = heap_region_of(fb);
+        if (rg && s >= MIN_BLOCK && s <= (size_t)(rg->end - fb)) {
+            poke_word(fb + s - W, decode_value(r, fb, load_word(fb + s - W)), "boundary tag");
+        }
+        break;
+    }
+    case 5: { /* a free block's next or prev link */
+        unsigned char *fb = pick_free_block(r);
+        unsigned sel = u8(r);
+        if (fb == NULL) {
+            break;
+        }
+        size_t field = (sel & 1u) ? offsetof(struct free_block, prev_link)
+                                  : offsetof(struct free_block, next_link);
+        size_t word;
+        if (sel & 0x20u) {
+            word = decode_value(r, fb, load_word(fb + field)); /* a raw word */
+        } else {
+            unsigned char *t = link_target(r, (sel >> 2) & 7u, fb);
+            word = (sel & 2u) ? (size_t)(uintptr_t)t : link_value(t);
+        }
+        poke_word(fb + field, word, (sel & 1u) ? "prev link" : "next link");
+        break;
+    }
+    case 6:
+        corrupt_forge(r);
+        break;
+    default: { /* flip bits of one byte anywhere in a raw region */
+        unsigned k = u8(r);
+        size_t off = u24(r);
+        unsigned mask = u8(r);
+        const struct shadow_region *reg = &g_sh.regions[k % g_sh.region_count];
+        if (reg->size == 0) {
+            break;
+        }
+        unsigned char *p = reg->start + off % reg->size;
+        unsigned char b = (unsigned char)(*p ^ (mask ? mask : 0x80u));
+        note("step %u: corrupt: byte at %p (arena + %zu) 0x%02x -> 0x%02x", g_step, (void *)p,
+             (size_t)(p - g_arena), *p, b);
+        poke(p, &b, 1, "bit flip");
+        break;
+    }
+    }
+}
+
+/* ------------------------------------------------------------------ after corruption */
+
+static void own_add(unsigned char *p, size_t room) {
+    if (g_own_count < sizeof g_own / sizeof g_own[0]) {
+        g_own[g_own_count].ptr = p;
+        g_own[g_own_count].room = room;
+        g_own_count++;
+    }
+}
+
+static void own_remove(struct owned *o) {
+    *o = g_own[--g_own_count];
+}
+
+/* The switch to post-corruption mode: the blocks the shadow knows become the held blocks. */
+static void enter_corrupted(void) {
+    if (g_corrupted) {
+        return;
+    }
+    note("step %u: the heap is corrupted from here on: only containment is checked", g_step);
+    g_corrupted = 1;
+    g_own_count = 0;
+    for (size_t i = 0; i < g_sh.count; i++) {
+        own_add(g_sh.e[i].ptr, g_sh.e[i].fill);
+    }
+}
+
+/* A block that a call returned for n bytes: it (and its usable size, if the allocator still
+ * reports one) must lie wholly inside one region; then the application uses it. */
+static void accept_block(void *p, size_t n, const char *what) {
+    if (p == NULL) {
+        return;
+    }
+    size_t usable = listheap_usable_size(p);
+    size_t room = n > usable ? n : usable;
+    note("step %u: %s = %p (usable %zu)", g_step, what, p, usable);
+    if (raw_region_of(p, room ? room : 1) < 0) {
+        die("after corruption, %s returned %p for %zu bytes (usable_size %zu): the block is not "
+            "wholly inside one region", what, p, n, usable);
+    }
+    memset(p, (int)(0x40u + g_step % 64u), n); /* the application writes what it asked for */
+    own_add(p, room);
+}
+
+/* A usable size reported for a pointer the application holds: those bytes must be in a region. */
+static void accept_usable(const void *p, size_t u, const char *what) {
+    if (u && raw_region_of(p, u) < 0) {
+        die("after corruption, usable_size(%p) = %zu (%s): not inside one region", p, u, what);
+    }
+}
+
+/* free / realloc(p, n) / usable_size / realloc(p, 0) of any pointer, after corruption. */
+static void misuse_corrupted(void *ptr, unsigned how, struct reader *r, const char *what) {
+    switch (how & 3u) {
+    case 0:
+        note("step %u: free(%p) [%s]", g_step, ptr, what);
+        listheap_free(ptr);
+        break;
+    case 1: {
+        size_t n = decode_size(r);
+        note("step %u: realloc(%p, %zu) [%s]", g_step, ptr, n, what);
+        accept_block(listheap_realloc(ptr, n), n, "realloc of a bad pointer");
+        break;
+    }
+    case 2: {
+        size_t u = listheap_usable_size(ptr);
+        note("step %u: usable_size(%p) = %zu [%s]", g_step, ptr, u, what);
+        accept_usable(ptr, u, what);
+        break;
+    }
+    default:
+        note("step %u: realloc(%p, 0) [%s]", g_step, ptr, what);
+        (void)listheap_realloc(ptr, 0);
+        break;
+    }
+}
+
+/* OP_BAD_FREE: an 8-aligned interior pointer of a held block (v < 4; its word before may be
+ * made to look like a header), or a pointer given back earlier (v >= 4). */
+static void op_bad_free(struct reader *r, unsigned v) {
+    unsigned k = u8(r), f = u8(r);
+    void *ptr;
+    const char *what;
+    if (v < 4) {
+        if (g_own_count == 0) {
+            return;
+        }
+        struct owned *o = &g_own[k % g_own_count];
+        size_t steps = o->room / 8u;
+        unsigned char *p = o->ptr + 8u * (1u + f % (steps ? steps : 1u));
+        if (f & 0x80u && p + 8u <= o->ptr + o->room) {
+            /* the application's own bytes: a forged header in front of the interior pointer */
+            size_t h = decode_value(r, p - W, load_word(p - W));
+            note("step %u: forged header %#zx at %p inside %p", g_step, h, (void *)(p - W),
+                 (void *)o->ptr);
+            store_word(p - W, h);
+        }
+        ptr = p;
+        what = "interior pointer";
+    } else {
+        if (g_freed_count == 0) {
+            if (g_own_count == 0) {
+                return;
+            }
+            struct owned *o = &g_own[k % g_own_count];
+            note("step %u: free(%p)", g_step, (void *)o->ptr);
+            listheap_free(o->ptr);
+            remember_freed(o->ptr);
+            own_remove(o);
+        }
+        ptr = g_freed[(g_freed_next + FREED_RING - 1u - k % g_freed_count) % FREED_RING];
+        what = "pointer given back before";
+    }
+    misuse_corrupted(ptr, v, r, what);
+}
+
+static void visit_nothing(void *ctx, void *payload, size_t size, int used) {
+    (void)ctx;
+    (void)payload;
+    (void)size;
+    (void)used;
+}
+
+static void leak_nothing(void *ctx, const void *caller, size_t blocks, size_t bytes) {
+    (void)ctx;
+    (void)caller;
+    (void)blocks;
+    (void)bytes;
+}
+
+/* After every step of a corrupted input: the read-only views must survive the heap (ASan and
+ * the timeout judge them; their results are not). */
+static void survey(void) {
+    struct listheap_stats st;
+    listheap_get_stats(&st);
+    (void)listheap_check();
+    (void)listheap_check_step(&g_cursor, 1u + g_step % 5u);
+    listheap_walk(visit_nothing, NULL);
+    if (g_step % 4u == 0) {
+        listheap_report_leaks(leak_nothing, NULL);
+    }
+}
+
+/* One step of a corrupted input: the same operations, with only containment checked. */
+static void run_op_corrupted(struct reader *r, unsigned op, unsigned v) {
+    int allocates = op == OP_MALLOC || op == OP_CALLOC || op == OP_REALLOC_NULL ||
+                    op == OP_MEMALIGN || op == OP_LARGEST || op == OP_HUGE;
+    if (allocates && g_own_count >= LIVE_CAP) {
+        op = OP_FREE;
+    }
+    if ((op == OP_REALLOC || op == OP_FREE || op == OP_USABLE) && g_own_count == 0) {
+        op = OP_MALLOC;
+    }
+    switch (op) {
+    case OP_MALLOC: {
+        size_t n = decode_size(r);
+        note("step %u: malloc(%zu)", g_step, n);
+        accept_block(listheap_malloc(n), n, "malloc");
+        break;
+    }
+    case OP_CALLOC: {
+        size_t a = v & 1u ? u8(r) % 17u : 1u, b = decode_size(r), n;
+        note("step %u: calloc(%zu, %zu)", g_step, a, b);
+        void *p = listheap_calloc(a, b);
+        accept_block(p, __builtin_mul_overflow(a, b, &n) ? SIZE_MAX : n, "calloc");
+        break;
+    }
+    case OP_REALLOC: {
+        struct owned *o = pick_owned(r);
+        size_t n = decode_size(r);
+        void *old = o->ptr;
+        size_t room = o->room;
+        note("step %u: realloc(%p, %zu)", g_step, old, n);
+        own_remove(o); /* held again below: where the call left it */
+        void *p = listheap_realloc(old, n);
+        if (p == NULL && n) {
+            own_add(old, room);
+        } else if (p != old) {
+            remember_freed(old);
+        }
+        accept_block(p, n, "realloc");
+        break;
+    }
+    case OP_REALLOC_NULL: {
+        size_t n = decode_size(r);
+        note("step %u: realloc(NULL, %zu)", g_step, n);
+        accept_block(listheap_realloc(NULL, n), n, "realloc(NULL, n)");
+        break;
+    }
+    case OP_MEMALIGN: {
+        size_t a = decode_align(r), n = decode_size(r);
+        note("step %u: memalign(%zu, %zu)", g_step, a, n);
+        accept_block(listheap_memalign(a, n), n, "memalign");
+        break;
+    }
+    case OP_FREE: {
+        struct owned *o = pick_owned(r);
+        note("step %u: free(%p)", g_step, (void *)o->ptr);
+        listheap_free(o->ptr);
+        remember_freed(o->ptr);
+        own_remove(o);
+        break;
+    }
+    case OP_USABLE: {
+        struct owned *o = pick_owned(r);
+        size_t u = listheap_usable_size(o->ptr);
+        note("step %u: usable_size(%p) = %zu", g_step, (void *)o->ptr, u);
+        accept_usable(o->ptr, u, "a held block");
+        break;
+    }
+    case OP_LARGEST: {
+        size_t n = g_st.before.largest_free_block;
+        note("step %u: malloc(largest_free_block = %zu)", g_step, n);
+        accept_block(listheap_malloc(n), n, "malloc(largest_free_block)");
+        break;
+    }
+    case OP_HUGE: {
+        size_t n = SIZE_MAX - u8(r) % 64u;
+        note("step %u: malloc(%zu)", g_step, n);
+        accept_block(v & 1u ? listheap_memalign(64, n) : listheap_malloc(n), n, "huge request");
+        break;
+    }
+    case OP_FOREIGN:
+        misuse_corrupted(outside_address(r), v, r, "foreign pointer");
+        break;
+    case OP_MISALIGNED_LIVE:
+    case OP_MISALIGNED_REGION: {
+        unsigned k = u8(r);
+        if (g_own_count == 0) {
+            break;
+        }
+        misuse_corrupted(g_own[k % g_own_count].ptr + 1u + u8(r) % 7u, v, r, "misaligned");
+        break;
+    }
+    case OP_STALE:
+        op_bad_free(r, 4u | v);
+        break;
+    case OP_INIT_BUSY:
+    case OP_ADD_REGION: {
+        unsigned char *start;
+        size_t size;
+        decode_region(r, &start, &size);
+        int is_init = op == OP_INIT_BUSY;
+        note("step %u: %s(arena + %zu, %zu)", g_step, is_init ? "init" : "add_region",
+             (size_t)(start - g_arena), size);
+        ASAN_UNPOISON_MEMORY_REGION(start, size);
+        int rc = is_init ? listheap_init(start, size) : listheap_add_region(start, size);
+        if (rc == LISTHEAP_OK && is_init) { /* a new heap: nothing held is a block any more */
+            struct shadow_region reg = {start, size};
+            SH(shadow_set_regions(&g_sh, &reg, 1));
+            g_own_count = g_freed_count = 0; /* g_cursor is kept: the heap changed, the
+                                                 * pass must start over (listheap.h) */
+        } else if (rc == LISTHEAP_OK) {
+            SH(shadow_add_region(&g_sh, start, size));
+        }
+        poison_gaps();
+        break;
+    }
+    case OP_NULLS:
+        listheap_free(NULL);
+        (void)listheap_usable_size(NULL);
+        (void)u8(r);
+        break;
+    case OP_CORRUPT:
+        op_corrupt(r, v);
+        break;
+    case OP_BAD_FREE:
+        op_bad_free(r, v);
+        break;
+    default:
+        listheap_reset_peak();
+        break;
+    }
+    survey();
+}
+
+/* The end of a corrupted input: give back what is held and survey once more. (The next input
+ * starts from a zeroed control block: its listheap_init works whatever the counters say.) */
+static void end_corrupted(void) {
+    note("end: free %zu held blocks", g_own_count);
+    while (g_own_count > 0) {
+        listheap_free(g_own[g_own_count - 1].ptr);
+        g_own_count--;
+    }
+    survey();
+    listheap_report_leaks(leak_nothing, NULL);
+    g_corrupted = 0;
+    g_freed_count = g_freed_next = 0;
+    memset(&g_cursor, 0, sizeof g_cursor);
+}
+
 /* Operations that must leave the heap as it was keep the stale pointer valid. */
 static int keeps_stale(unsigned op) {
     return op == OP_USABLE || op == OP_HUGE || op == OP_FOREIGN || op == OP_MISALIGNED_LIVE ||
@@ -1117,6 +1860,12 @@ static int keeps_stale(unsigned op) {
 static void run_op(struct reader *r) {
     unsigned b = u8(r);
     unsigned op = OP_TABLE[b & 31u], v = b >> 5;
+    if (g_corrupted || op == OP_CORRUPT || op == OP_BAD_FREE) {
+        begin_step();
+        enter_corrupted();
+        run_op_corrupted(r, op, v);
+        return;
+    }
     int allocates = op == OP_MALLOC || op == OP_CALLOC || op == OP_REALLOC_NULL ||
                     op == OP_MEMALIGN || op == OP_LARGEST;
     int needs_live = op == OP_REALLOC || op == OP_FREE || op == OP_USABLE ||
@@ -1262,6 +2011,24 @@ static void free_everything(void) {
     EXPECT(st.largest_free_block > 0, "an empty heap guarantees no allocation at all");
 }
 
+/* The free-list link secret of every heap an input builds (listheap calls the hook at each heap
+ * initialisation): a hash of the input, so inputs see different secrets and a replay the same.
+ * The corruption ops read the secret back (link_encode) to forge links that a writer who knows
+ * it would store. */
+static uintptr_t g_secret;
+
+uintptr_t listheap_secret_hook(void) {
+    return g_secret;
+}
+
+static uintptr_t input_hash(const uint8_t *data, size_t size) {
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (size_t i = 0; i < size; i++) {
+        h = (h ^ data[i]) * 0x100000001b3u;
+    }
+    return (uintptr_t)(h ^ (h >> 32));
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
     (void)argv;
@@ -1274,9 +2041,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size == 0) {
         return 0;
     }
+    /* Forget the previous input's heap: after corruption its counters may say blocks are live
+     * (listheap_init would be E_BUSY), and its regions lie in arena bytes poisoned below. */
+    memset(&listheap_heap_, 0, sizeof listheap_heap_);
+    g_secret = input_hash(data, size);
     shadow_init(&g_sh, 0x1234567u);
+    poison_gaps(); /* no region yet: the whole arena */
     g_expect_total = 0;
     g_stale = NULL;
+    g_freed_count = g_freed_next = 0;
     g_step = 0;
     g_trace_next = 0;
     g_snap_budget = SNAPSHOT_BUDGET;
@@ -1284,7 +2057,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     for (g_step = 1; g_step <= MAX_STEPS && r.i < r.n; g_step++) {
         run_op(&r);
     }
-    free_everything();
+    if (g_corrupted) {
+        end_corrupted();
+    } else {
+        free_everything();
+    }
+    ASAN_UNPOISON_MEMORY_REGION(g_arena, ARENA_BYTES);
     if (getenv("FUZZ_HEAP_VERBOSE")) {
         fprintf(stderr, "fuzz_heap: %u steps, %zu regions, %lu blocks, %lu NULLs, %lu faults\n",
                 g_step - 1, g_sh.region_count, g_count_ok, g_count_null, g_count_fault);
