@@ -738,7 +738,10 @@ static void *realloc_by_moving(void *ptr, size_t old_usable, size_t n, int *err,
     void *fresh = listheap_malloc_err(n, err, caller);
     if (!fresh)
         return NULL;
-    memcpy(fresh, ptr, old_usable < n ? old_usable : n);
+    /* memmove: the two blocks never overlap in an intact heap, but a heap forged beyond
+     * detection (docs/robustness.md) can hand out a block overlapping the old one; the copy
+     * must stay defined then too */
+    memmove(fresh, ptr, old_usable < n ? old_usable : n);
     listheap_free(ptr);
     return fresh;
 }
