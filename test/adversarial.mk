@@ -1,0 +1,64 @@
+# Adversarial heap-corruption test (test/host/test_adversarial.c): seeded trials, each in a forked
+# child, one corruption per trial, then a burst of every public call; fails on any out-of-region
+# access, hang or crash. Four builds: {release, checked} x {-m64, -m32}, all with ASan + UBSan.
+#
+#   make test-adversarial                 fixed seed, ADV_TRIALS (300) trials per build (in `make test`)
+#   make adversarial ADV_TRIALS=10000     the long run; ADV_SEED=<n> to choose the seed (default: random)
+#   build/adversarial/<build>/test_adversarial --seed S --trial K    replay one trial, verbose
+#
+# -m32 binaries run through qemu-i386 (Debian's qemu-user) where the kernel cannot run them.
+
+.PHONY: test-adversarial adversarial
+ADV_BUILDS := release-m64 release-m32 checked-m64 checked-m32
+ADV_DIR := $(BUILD)/adversarial
+ADV_SAN := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+release-m64_ADV := -m64
+release-m32_ADV := -m32
+checked-m64_ADV := -m64 -DLISTHEAP_DEBUG=1
+checked-m32_ADV := -m32 -DLISTHEAP_DEBUG=1
+ADV_TRIALS ?= 300
+ADV_SEED ?=
+ADV_TEST_SEED := 20250601
+ADV_BINS := $(foreach b,$(ADV_BUILDS),$(ADV_DIR)/$(b)/test_adversarial)
+
+define adv_build # $(1) = build
+$(ADV_DIR)/$(1)/test_adversarial: $(ALLOC_SRC) $(ALLOC_HDR) alloc/entry.h alloc/lock.h test/host/test_adversarial.c
+	@echo "  CC      $$@"
+	@mkdir -p $$(@D)
+	$(Q)gcc $(CSTD) $($(1)_ADV) $(ADV_SAN) $(ALLOC_WARN) -Ialloc -c alloc/listheap.c -o $$(@D)/listheap.o
+	$(Q)gcc $(CSTD) $($(1)_ADV) $(ADV_SAN) $(ALLOC_WARN) -Ialloc -c alloc/check.c -o $$(@D)/check.o
+	$(Q)gcc $(CSTD) $($(1)_ADV) $(ADV_SAN) $(WARN) -Ialloc test/host/test_adversarial.c \
+		$$(@D)/listheap.o $$(@D)/check.o -o $$@
+endef
+$(foreach b,$(ADV_BUILDS),$(eval $(call adv_build,$(b))))
+
+# $(1) = trials, $(2) = seed option. The four builds run two at a time (one per core); each
+# prints its table when done; the recipe fails if any build had a severe outcome.
+define adv_run
+	$(Q)for b in $(ADV_BUILDS); do \
+		bin=$(ADV_DIR)/$$b/test_adversarial; run=""; \
+		if ! $$bin --probe >/dev/null 2>&1; then \
+			if command -v qemu-i386 >/dev/null 2>&1; then run="qemu-i386"; \
+			else echo "adversarial: $$bin cannot run here (no 32-bit support); install qemu-user" >&2; exit 1; fi; \
+		fi; \
+		echo "$$run" > $(ADV_DIR)/$$b/runner; \
+	done
+	$(Q)set -e; pids=""; for pair in "release-m64 release-m32" "checked-m64 checked-m32"; do \
+		for b in $$pair; do \
+			( $$(cat $(ADV_DIR)/$$b/runner) $(ADV_DIR)/$$b/test_adversarial --trials $(1) $(2) \
+				--log $(ADV_DIR)/$$b/severe.log > $(ADV_DIR)/$$b/result.txt 2>&1; \
+			  echo $$? > $(ADV_DIR)/$$b/rc ) & \
+		done; wait; \
+		for b in $$pair; do cat $(ADV_DIR)/$$b/result.txt; done; \
+	done
+	$(Q)fail=0; for b in $(ADV_BUILDS); do \
+		if [ "$$(cat $(ADV_DIR)/$$b/rc)" != 0 ]; then \
+			echo "FAILED: adversarial $$b (reports: $(ADV_DIR)/$$b/severe.log)"; fail=1; fi; \
+	done; exit $$fail
+endef
+
+test-adversarial: $(ADV_BINS)
+	$(call adv_run,$(ADV_TRIALS),--seed $(ADV_TEST_SEED))
+
+adversarial: $(ADV_BINS)
+	$(call adv_run,$(ADV_TRIALS),$(if $(ADV_SEED),--seed $(ADV_SEED)))
