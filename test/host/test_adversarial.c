@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -67,6 +68,22 @@ const char *__asan_default_options(void) {
 }
 const char *__ubsan_default_options(void) {
     return "exitcode=87:halt_on_error=1:print_stacktrace=1:print_summary=1";
+}
+
+/* The child's alarm: a hang, unless a sanitizer is writing its report (the child's stderr, a
+ * file that is empty until then, has grown): symbolizing a stack may take a while under qemu. */
+static int report_fd = -1;
+static volatile sig_atomic_t alarm_extended;
+
+static void on_alarm(int sig) {
+    struct stat st;
+    if (!alarm_extended && report_fd >= 0 && fstat(report_fd, &st) == 0 && st.st_size > 0) {
+        alarm_extended = 1;
+        alarm(30);
+        return;
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 /* ------------------------------------------------------------------ PRNG */
@@ -613,7 +630,7 @@ static void setup_regions(void) {
     for (unsigned i = 0; i < T.nreg; i++) {
         struct host_region *h = &T.reg[i];
         /* 256 B .. 16 KiB, log-uniform-ish, any byte count */
-        size_t size = (size_t)256 << below(&T.rng, 7);
+        size_t size = (size_t)256 << below(&T.rng, 6);
         size += below(&T.rng, size);
         size_t mis = below(&T.rng, 8);
         h->host_size = GUARD + mis + size + GUARD;
@@ -847,12 +864,36 @@ static unsigned char *forge_node(unsigned char *victim, size_t victim_size, int 
     return x;
 }
 
+/* The link a free block holds, decoded: where it points. */
+static uintptr_t read_link(const unsigned char *f, int via_next) {
+    uintptr_t v;
+    memcpy(&v, f + (via_next ? WORD : 2 * WORD), sizeof v);
+#ifdef LISTHEAP_PROTECT_LINKS
+    return (uintptr_t)link_decode(v);
+#else
+    return v;
+#endif
+}
+
 static void corrupt_link(unsigned target, int knows_secret) {
     long i = random_snap(0);
     if (i < 0)
         return;
-    unsigned char *f = T.snap[i].block;
     int via_next = chance(&T.rng, 60);
+    if (target == LT_NULL) { /* a link that is not NULL already, if the heap has one */
+        size_t count = 0;
+        for (size_t j = 0; j < 2 * T.nsnap; j++)
+            count += !T.snap[j / 2].used && read_link(T.snap[j / 2].block, (int)(j & 1)) != 0;
+        size_t pick = below(&T.rng, count);
+        for (size_t j = 0; count && j < 2 * T.nsnap; j++)
+            if (!T.snap[j / 2].used && read_link(T.snap[j / 2].block, (int)(j & 1)) != 0 &&
+                pick-- == 0) {
+                i = (long)(j / 2);
+                via_next = (int)(j & 1);
+                break;
+            }
+    }
+    unsigned char *f = T.snap[i].block;
     unsigned char *x = NULL;
     switch (target) {
     case LT_NULL:
@@ -1261,6 +1302,12 @@ int main(int argc, char **argv) {
             lseek(errfd, 0, SEEK_SET);
             dup2(errfd, 1);
             dup2(errfd, 2);
+            report_fd = errfd;
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_alarm;
+            sigemptyset(&sa.sa_mask);
+            sigaction(SIGALRM, &sa, NULL);
             alarm(timeout);
             run_trial(seed, t, 0);
             fflush(stderr);
@@ -1310,13 +1357,16 @@ int main(int argc, char **argv) {
             char name[80], header[400];
             if (!line[0] && WIFEXITED(st) && WEXITSTATUS(st) != 0)
                 snprintf(line, sizeof line, "exit status %d", WEXITSTATUS(st));
-            if (++severe <= 40)
-                printf("SEVERE trial %lu (%s): %s [%s] %s%s| reproduce: %s --seed %" PRIu64
+            kind_name(k, name, sizeof name);
+            if (++severe <= 40) {
+                printf("SEVERE trial %lu (%s): %s [%s]; reproduce: %s --seed %" PRIu64
                        " --trial %lu\n",
-                       t, kind_name(k, name, sizeof name), outcome_names[o], how, R->note,
-                       R->note[0] ? " " : "", argv[0], seed, t);
-            if (severe <= 40 && line[0])
-                printf("    %s\n", line);
+                       t, name, outcome_names[o], how, argv[0], seed, t);
+                if (line[0])
+                    printf("    %s\n", line);
+                if (R->note[0])
+                    printf("    test: %s\n", R->note);
+            }
             if (log_path) {
                 snprintf(header, sizeof header, "trial %lu seed %" PRIu64 " (%s): %s [%s] %s", t,
                          seed, name, outcome_names[o], how, R->note);
