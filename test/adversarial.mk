@@ -2,9 +2,11 @@
 # child, one corruption per trial, then a burst of every public call; fails on any out-of-region
 # access, hang or crash. Four builds: {release, checked} x {-m64, -m32}, all with ASan + UBSan.
 #
-#   make test-adversarial                 fixed seed, ADV_TRIALS (300) trials per build (in `make test`)
-#   make adversarial ADV_TRIALS=10000     the long run; ADV_SEED=<n> to choose the seed (default: random)
-#   build/adversarial/<build>/test_adversarial --seed S --trial K    replay one trial, verbose
+#   make test-adversarial              fixed seed, ADV_TRIALS (300) trials per build; part of `make test`
+#   make adversarial ADV_TRIALS=10000  the long run; ADV_SEED=<n> picks the seed (default: random)
+#   build/adversarial/<build>/test_adversarial --seed S --trial K
+#                                      replays one trial in-process, verbose (prefix qemu-i386 for
+#                                      an -m32 build that the kernel cannot run)
 #
 # -m32 binaries run through qemu-i386 (Debian's qemu-user) where the kernel cannot run them.
 
@@ -32,26 +34,21 @@ $(ADV_DIR)/$(1)/test_adversarial: $(ALLOC_SRC) $(ALLOC_HDR) alloc/entry.h alloc/
 endef
 $(foreach b,$(ADV_BUILDS),$(eval $(call adv_build,$(b))))
 
-# $(1) = trials, $(2) = seed option. The four builds run two at a time (one per core); each
-# prints its table when done; the recipe fails if any build had a severe outcome.
+# $(1) = trials, $(2) = seed option. The four builds run at once (the -m32 ones, under qemu-i386
+# where needed, take longest); each prints its table; the recipe fails if any had a severe outcome.
 define adv_run
 	$(Q)for b in $(ADV_BUILDS); do \
 		bin=$(ADV_DIR)/$$b/test_adversarial; run=""; \
 		if ! $$bin --probe >/dev/null 2>&1; then \
 			if command -v qemu-i386 >/dev/null 2>&1; then run="qemu-i386"; \
-			else echo "adversarial: $$bin cannot run here (no 32-bit support); install qemu-user" >&2; exit 1; fi; \
+			else echo "adversarial: $$bin cannot run here (no 32-bit support); install qemu-user" >&2; \
+				exit 1; fi; \
 		fi; \
-		echo "$$run" > $(ADV_DIR)/$$b/runner; \
-	done
-	$(Q)set -e; pids=""; for pair in "release-m64 release-m32" "checked-m64 checked-m32"; do \
-		for b in $$pair; do \
-			( $$(cat $(ADV_DIR)/$$b/runner) $(ADV_DIR)/$$b/test_adversarial --trials $(1) $(2) \
-				--log $(ADV_DIR)/$$b/severe.log > $(ADV_DIR)/$$b/result.txt 2>&1; \
-			  echo $$? > $(ADV_DIR)/$$b/rc ) & \
-		done; wait; \
-		for b in $$pair; do cat $(ADV_DIR)/$$b/result.txt; done; \
-	done
+		( $$run $$bin --trials $(1) $(2) --log $(ADV_DIR)/$$b/severe.log \
+			> $(ADV_DIR)/$$b/result.txt 2>&1; echo $$? > $(ADV_DIR)/$$b/rc ) & \
+	done; wait
 	$(Q)fail=0; for b in $(ADV_BUILDS); do \
+		cat $(ADV_DIR)/$$b/result.txt; \
 		if [ "$$(cat $(ADV_DIR)/$$b/rc)" != 0 ]; then \
 			echo "FAILED: adversarial $$b (reports: $(ADV_DIR)/$$b/severe.log)"; fail=1; fi; \
 	done; exit $$fail
