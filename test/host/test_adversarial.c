@@ -26,6 +26,7 @@
  * The first three are severe: the run exits 1 if any trial has one.
  *
  * Usage: test_adversarial [--trials N] [--first K] [--seed S] [--timeout SEC] [--log FILE]
+ *                         [--kind ROW]           only the trials of one row (0 = the control)
  *        test_adversarial --seed S --trial K     one trial in-process, verbose (reproduction)
  */
 #define _DEFAULT_SOURCE
@@ -131,6 +132,7 @@ static const char *const target_names[LT_COUNT] = {
     "the block itself", "forged node in live block"};
 
 enum kind {
+    K_NONE, /* the control: no corruption at all; must be all silent */
     K_OVF_RANDOM,
     K_OVF_ZERO,
     K_OVF_ONES,
@@ -149,8 +151,10 @@ enum kind {
 static const char *kind_name(unsigned k, char *buf, size_t len) {
     static const char *const ovf[] = {"overflow: random bytes", "overflow: zeros",
                                       "overflow: 0xFF", "overflow: plausible header"};
-    if (k <= K_OVF_HEADER)
-        snprintf(buf, len, "%s", ovf[k]);
+    if (k == K_NONE)
+        snprintf(buf, len, "none (control)");
+    else if (k <= K_OVF_HEADER)
+        snprintf(buf, len, "%s", ovf[k - K_OVF_RANDOM]);
     else if (k < K_FREE_HEADER)
         snprintf(buf, len, "live header: %s", value_names[k - K_LIVE_HEADER]);
     else if (k < K_FREE_TAG)
@@ -220,6 +224,7 @@ static struct {
     unsigned nreg;
     struct held held[MAX_HELD];
     size_t nheld;
+    size_t forgotten; /* blocks dropped from held when it was full: still live in the heap */
     unsigned char *stale[MAX_STALE]; /* payloads freed during the state, for double frees */
     size_t nstale;
     struct snap_block snap[MAX_SNAP];
@@ -425,6 +430,7 @@ static int take_block(unsigned char *p, size_t n, const char *op) {
     memset(p, fill, n);
     if (T.nheld == MAX_HELD) {
         held_drop(below(&T.rng, T.nheld)); /* forget one: it stays allocated (a leak) */
+        T.forgotten++;
     }
     T.held[T.nheld++] = (struct held){p, n, fill};
     return 1;
@@ -536,8 +542,10 @@ static void do_init_busy(void) {
     int status = listheap_init(T.reg[0].start, T.reg[0].size);
     say("  init while live -> %d", status);
     if (status == LISTHEAP_OK) {
-        R->overlap = 1;
-        note("listheap_init accepted a heap with live blocks");
+        if (T.nheld || T.forgotten) {
+            R->overlap = 1;
+            note("listheap_init accepted a heap with live blocks");
+        }
         for (unsigned i = 1; i < T.nreg; i++) /* the other regions are the heap's again */
             (void)listheap_add_region(T.reg[i].start, T.reg[i].size);
     }
@@ -1031,7 +1039,9 @@ static void corrupt_bits(void) {
 }
 
 static void corrupt(unsigned kind) {
-    if (kind <= K_OVF_HEADER)
+    if (kind == K_NONE)
+        say("no corruption (control)");
+    else if (kind <= K_OVF_HEADER)
         corrupt_overflow(kind);
     else if (kind < K_FREE_HEADER)
         corrupt_header(kind - K_LIVE_HEADER, 1, 0);
@@ -1216,7 +1226,7 @@ static void append_log(const char *path, int fd, const char *header) {
 
 static void usage(const char *argv0) {
     fprintf(stderr,
-            "usage: %s [--trials N] [--first K] [--seed S] [--timeout SEC] [--log FILE]\n"
+            "usage: %s [--trials N] [--first K] [--seed S] [--timeout SEC] [--log FILE] [--kind ROW]\n"
             "       %s --seed S --trial K   (one trial in-process, verbose)\n",
             argv0, argv0);
     exit(2);
@@ -1226,8 +1236,9 @@ int main(int argc, char **argv) {
     unsigned long trials = 300, first = 0, one = 0;
     int have_seed = 0, single = 0;
     uint64_t seed = 0;
-    unsigned timeout = 2;
+    unsigned timeout = 3;
     const char *log_path = NULL;
+    int only_kind = -1; /* --kind K: run only the trials of kind K (a row number, from 0) */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1247,6 +1258,8 @@ int main(int argc, char **argv) {
             timeout = (unsigned)strtoul(v, NULL, 0);
         else if (!strcmp(a, "--log"))
             log_path = v;
+        else if (!strcmp(a, "--kind"))
+            only_kind = (int)strtol(v, NULL, 0);
         else
             usage(argv[0]);
         i++;
@@ -1287,7 +1300,11 @@ int main(int argc, char **argv) {
     fflush(stdout);
     time_t started = time(NULL);
 
+    unsigned long ran = 0;
     for (unsigned long t = first; t < first + trials; t++) {
+        if (only_kind >= 0 && trial_kind(seed, t) != (unsigned)only_kind)
+            continue;
+        ran++;
         memset(R, 0, sizeof *R);
         if (ftruncate(errfd, 0) != 0)
             return 2;
@@ -1394,16 +1411,16 @@ int main(int argc, char **argv) {
     unsigned long all_det = 0, all_call = 0;
     for (unsigned k = 0; k < K_COUNT; k++)
         all_det += det[k], all_call += by_call[k];
-    printf("%-46s %6lu %8lu %6lu %7lu %6lu %4lu %5lu %6.1f %6.1f\n", "all", trials,
+    printf("%-46s %6lu %8lu %6lu %7lu %6lu %4lu %5lu %6.1f %6.1f\n", "all", ran,
            totals[O_DETECTED], totals[O_SILENT], totals[O_OVERLAP], totals[O_OOR],
-           totals[O_HANG], totals[O_CRASH], trials ? 100.0 * (double)all_det / (double)trials : 0.0,
-           trials ? 100.0 * (double)all_call / (double)trials : 0.0);
+           totals[O_HANG], totals[O_CRASH], ran ? 100.0 * (double)all_det / (double)ran : 0.0,
+           ran ? 100.0 * (double)all_call / (double)ran : 0.0);
     printf("(det%%: trials where the heap noticed, by a fault hook call, stats.faults or "
            "listheap_check; call%%: by a fault hook call)\n");
     printf("slowest trial without a severe outcome: %lu, %ld ms (the alarm: %u s)\n", slowest_trial,
            slowest, timeout);
     printf("adversarial %s: %lu trials, %lu out-of-region, %lu hangs, %lu crashes (%ld s)\n",
-           build_name(), trials, totals[O_OOR], totals[O_HANG], totals[O_CRASH],
+           build_name(), ran, totals[O_OOR], totals[O_HANG], totals[O_CRASH],
            (long)(time(NULL) - started));
     close(errfd);
     return severe ? 1 : 0;
