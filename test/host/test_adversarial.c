@@ -196,6 +196,7 @@ struct held { /* a block the test holds: payload, bytes requested, fill byte */
     unsigned char *p;
     size_t n;
     unsigned char fill;
+    unsigned char dirty; /* the corruption wrote into it: its fill is not checked */
 };
 
 struct snap_block { /* the heap as walked just before the corruption */
@@ -432,8 +433,31 @@ static int take_block(unsigned char *p, size_t n, const char *op) {
         held_drop(below(&T.rng, T.nheld)); /* forget one: it stays allocated (a leak) */
         T.forgotten++;
     }
-    T.held[T.nheld++] = (struct held){p, n, fill};
+    T.held[T.nheld++] = (struct held){p, n, fill, 0};
     return 1;
+}
+
+/* The fill of held block i is intact, unless the corruption wrote into it: a changed byte
+ * means the heap wrote into a block it had handed out (an overlap). */
+static void verify_fill(size_t i) {
+    const struct held *h = &T.held[i];
+    if (h->dirty)
+        return;
+    for (size_t k = 0; k < h->n; k++)
+        if (h->p[k] != h->fill) {
+            R->overlap = 1;
+            note("held %p+%zu changed at byte %zu: %#x, not %#x", (void *)h->p, h->n, k, h->p[k],
+                 h->fill);
+            return;
+        }
+}
+
+/* The corruption writes to [lo, hi): the held blocks there are no longer checked. */
+static void mark_dirty(const unsigned char *lo, const unsigned char *hi) {
+    for (size_t i = 0; i < T.nheld; i++)
+        if ((uintptr_t)T.held[i].p < (uintptr_t)hi &&
+            (uintptr_t)lo < (uintptr_t)T.held[i].p + T.held[i].n)
+            T.held[i].dirty = 1;
 }
 
 /* ------------------------------------------------------------------ the calls */
@@ -467,6 +491,7 @@ static void do_memalign(size_t align, size_t n) {
 }
 
 static void do_free_at(size_t i) {
+    verify_fill(i);
     unsigned char *p = T.held[i].p;
     held_drop(i);
     listheap_free(p);
@@ -475,6 +500,7 @@ static void do_free_at(size_t i) {
 }
 
 static void do_realloc_at(size_t i, size_t n) {
+    verify_fill(i);
     struct held h = T.held[i];
     held_drop(i);
     unsigned char *q = listheap_realloc(h.p, n);
@@ -864,6 +890,7 @@ static unsigned char *forge_node(unsigned char *victim, size_t victim_size, int 
     put_link(x + 2 * WORD, via_next ? stored_link(victim, knows_secret)
                                     : stored_link(NULL, knows_secret));
     unsigned char *lim = h->p + h->n;
+    T.held[pick].dirty = 1;
     if (s <= (size_t)(lim - x) && s >= WORD)
         put_word(x + s - WORD, s); /* boundary tag */
     if (s < (size_t)(lim - x) && (size_t)(lim - x) - s >= WORD)
@@ -1001,6 +1028,7 @@ static void corrupt_overflow(unsigned kind) {
             v = ((const unsigned char *)&word)[(uintptr_t)at % WORD];
         *at = v;
     }
+    mark_dirty(from, from + len);
     say("corruption: %zu bytes past usable %zu of %p (word %#zx)", len, usable, (void *)p, word);
     focus_on(i);
     if ((size_t)i + 1 < T.nsnap)
@@ -1028,6 +1056,7 @@ static void corrupt_bits(void) {
         size_t off = below(&T.rng, T.reg[a].size);
         unsigned bit = (unsigned)below(&T.rng, 8);
         T.reg[a].start[off] ^= (unsigned char)(1u << bit);
+        mark_dirty(T.reg[a].start + off, T.reg[a].start + off + 1);
         say("corruption: bit %u of %p flipped", bit, (void *)(T.reg[a].start + off));
         unsigned char *blk = NULL;
         for (size_t j = 0; j < T.nsnap; j++)
@@ -1061,7 +1090,13 @@ static void corrupt(unsigned kind) {
             return;
         size_t i = below(&T.rng, T.nheld);
         unsigned char *p = T.held[i].p;
-        if (kind == K_DOUBLE_FREE) {
+        if (kind == K_DOUBLE_FREE && T.nstale && chance(&T.rng, 50)) {
+            p = T.stale[below(&T.rng, T.nstale)]; /* freed while the state was built */
+            if (held_index(p) < 0) {              /* (and not handed out again since) */
+                listheap_free(p);
+                say("corruption: double free of %p (freed before)", (void *)p);
+            }
+        } else if (kind == K_DOUBLE_FREE) {
             do_free_at(i);
             for (size_t k = below(&T.rng, 4); k > 0; k--)
                 random_call();
@@ -1074,6 +1109,7 @@ static void corrupt(unsigned kind) {
             if (q < p + n && s >= 0 && chance(&T.rng, 50)) { /* a header that fits the block */
                 unsigned char *blk_end = T.snap[s].block + T.snap[s].size;
                 put_word(q - WORD, (size_t)(blk_end - (q - WORD)) | FLAG_USED);
+                T.held[i].dirty = 1;
             }
             listheap_free(q);
             say("corruption: interior free of %p (block %p+%zu)", (void *)q, (void *)p, n);
@@ -1163,7 +1199,7 @@ static void run_trial(uint64_t seed, unsigned long trial, int verbose) {
     corrupt(T.kind);
     burst();
     while (T.nheld)
-        do_free_at(below(&T.rng, T.nheld));
+        do_free_at(below(&T.rng, T.nheld)); /* each one's fill verified first */
     do_stats();
     check_heap("end");
     verify_guards();
