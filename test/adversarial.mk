@@ -5,10 +5,8 @@
 #   make test-adversarial              fixed seed, ADV_TRIALS (300) trials per build; part of `make test`
 #   make adversarial ADV_TRIALS=10000  the long run; ADV_SEED=<n> picks the seed (default: random)
 #   build/adversarial/<build>/test_adversarial --seed S --trial K
-#                                      replays one trial in-process, verbose (prefix qemu-i386 for
-#                                      an -m32 build that the kernel cannot run)
-#
-# -m32 binaries run through qemu-i386 (Debian's qemu-user) where the kernel cannot run them.
+#                                      replays one trial in-process, verbose (an -m32 build through
+#                                      tools/run32.sh: natively, or under qemu-i386, where ASan works)
 
 .PHONY: test-adversarial adversarial
 ADV_BUILDS := release-m64 release-m32 checked-m64 checked-m32
@@ -34,18 +32,15 @@ $(ADV_DIR)/$(1)/test_adversarial: $(ALLOC_SRC) $(ALLOC_HDR) alloc/entry.h alloc/
 endef
 $(foreach b,$(ADV_BUILDS),$(eval $(call adv_build,$(b))))
 
-# $(1) = trials, $(2) = seed option. The four builds run at once (the -m32 ones, under qemu-i386
-# where needed, take longest); each prints its table; the recipe fails if any had a severe outcome.
+# $(1) = trials, $(2) = seed option. The four builds run at once (the -m32 ones, through
+# tools/run32.sh, take longest under qemu-i386); each prints its table; the recipe fails if any
+# had a severe outcome.
 define adv_run
 	$(Q)for b in $(ADV_BUILDS); do \
-		bin=$(ADV_DIR)/$$b/test_adversarial; run=""; \
-		if ! $$bin --probe >/dev/null 2>&1; then \
-			if command -v qemu-i386 >/dev/null 2>&1; then run="qemu-i386"; \
-			else echo "adversarial: $$bin cannot run here (no 32-bit support); install qemu-user" >&2; \
-				exit 1; fi; \
-		fi; \
-		( $$run $$bin --trials $(1) $(2) --log $(ADV_DIR)/$$b/severe.log \
-			> $(ADV_DIR)/$$b/result.txt 2>&1; echo $$? > $(ADV_DIR)/$$b/rc ) & \
+		case $$b in *-m32) run="LISTHEAP_BUILD=$(BUILD) tools/run32.sh";; *) run="";; esac; \
+		( eval $$run $(ADV_DIR)/$$b/test_adversarial --trials $(1) $(2) \
+			--log $(ADV_DIR)/$$b/severe.log > $(ADV_DIR)/$$b/result.txt 2>&1; \
+			echo $$? > $(ADV_DIR)/$$b/rc ) & \
 	done; wait
 	$(Q)fail=0; for b in $(ADV_BUILDS); do \
 		cat $(ADV_DIR)/$$b/result.txt; \
