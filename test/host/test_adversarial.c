@@ -125,11 +125,29 @@ enum value_class { V_TINY, V_HUGE, V_NEAR, V_TO_END, V_TO_BLOCK, V_COUNT };
 static const char *const value_names[V_COUNT] = {"0/1/tiny", "SIZE_MAX/huge", "size+-8k",
                                                  "to end marker", "to a later block"};
 
-enum link_target { LT_NULL, LT_STACK, LT_GLOBAL, LT_HOST, LT_GAP, LT_PAST_END, LT_SELF, LT_FORGED,
-                   LT_COUNT };
-static const char *const target_names[LT_COUNT] = {
-    "NULL", "stack", "global", "host heap", "gap between regions", "past last end marker",
-    "the block itself", "forged node in live block"};
+enum link_target {
+    LT_NULL,
+    LT_STACK,
+    LT_GLOBAL,
+    LT_HOST,
+    LT_GAP,
+    LT_PAST_END,
+    LT_NEAR_END,
+    LT_SELF,
+    LT_INTERIOR,
+    LT_FORGED,
+    LT_COUNT
+};
+static const char *const target_names[LT_COUNT] = {"NULL",
+                                                   "stack",
+                                                   "global",
+                                                   "host heap",
+                                                   "gap between regions",
+                                                   "past last end marker",
+                                                   "just before an end marker",
+                                                   "the block itself",
+                                                   "inside another block",
+                                                   "forged node in live block"};
 
 enum kind {
     K_NONE, /* the control: no corruption at all; must be all silent */
@@ -666,7 +684,9 @@ static void setup_regions(void) {
         /* 256 B .. 16 KiB, log-uniform-ish, any byte count */
         size_t size = (size_t)256 << below(&T.rng, 6);
         size += below(&T.rng, size);
-        size_t mis = below(&T.rng, 8);
+        /* half the regions start 8-aligned: then the guard before them is poisoned up to the
+         * first byte (ASan cannot poison the bytes of a granule before an addressable one) */
+        size_t mis = chance(&T.rng, 50) ? 0 : between(&T.rng, 1, 7);
         h->host_size = GUARD + mis + size + GUARD;
         h->host = malloc(h->host_size);
         if (!h->host) {
@@ -961,9 +981,21 @@ static void corrupt_link(unsigned target, int knows_secret) {
         x = node_spot(end + WORD, end + GUARD - 8);
         break;
     }
+    case LT_NEAR_END: { /* less than a minimum block before an end marker (or on it) */
+        const struct region *r = &listheap_heap_.regions[below(&T.rng, listheap_heap_.region_count)];
+        x = r->end - 8 * below(&T.rng, MIN_BLOCK / 8);
+        break;
+    }
     case LT_SELF:
         x = f;
         break;
+    case LT_INTERIOR: { /* an aligned spot inside some other block, whatever it holds */
+        long j = (long)below(&T.rng, T.nsnap);
+        if (T.snap[j].block == f || T.snap[j].size < MIN_BLOCK + 16)
+            j = i > 0 ? i - 1 : i;
+        x = node_spot(T.snap[j].block + 8, T.snap[j].block + T.snap[j].size);
+        break;
+    }
     default:
         x = forge_node(f, T.snap[i].size, via_next, knows_secret);
         if (!x)
@@ -1035,14 +1067,27 @@ static void corrupt_overflow(unsigned kind) {
         focus_on(i + 1);
 }
 
+/* A region's first block of the state, free (used = 0) or live and held, or -1. */
+static long first_block_snap(int used) {
+    unsigned r = (unsigned)below(&T.rng, listheap_heap_.region_count);
+    long i = snap_index(listheap_heap_.regions[r].first);
+    if (i < 0 || T.snap[i].used != used || (used && held_index(T.snap[i].block + WORD) < 0))
+        return -1;
+    return i;
+}
+
 static void corrupt_header(unsigned vc, int used, int tag) {
-    long i = random_snap(used);
+    long i = chance(&T.rng, 25) ? first_block_snap(used) : -1; /* nothing precedes it */
+    if (i < 0)
+        i = random_snap(used);
     if (i < 0)
         return;
     unsigned char *b = T.snap[i].block;
     unsigned char *at = tag ? b + T.snap[i].size - WORD : b;
     size_t orig = get_word(at);
     size_t v = forged_value(vc, i, tag ? orig : get_word(b));
+    if (!tag && b == heap_region_of(b)->first && chance(&T.rng, 50))
+        v |= FLAG_PREV_FREE; /* "the block before the first one is free" */
     put_word(at, v);
     say("corruption: %s of %s block %p (size %zu): %#zx -> %#zx", tag ? "tag" : "header",
         used ? "live" : "free", (void *)b, T.snap[i].size, orig, v);
