@@ -3,12 +3,15 @@
  * outside the regions it was given, hang or crash?
  *
  * Every trial runs in a forked child (the parent waits; the child's alarm() ends a hang):
- *   1. 1-3 regions, each its own host allocation with GUARD poisoned, patterned bytes on both
- *      sides (AddressSanitizer reports any access to them, the pattern is verified at the end),
- *      the start misaligned by 0-7 bytes, the size not a multiple of 8; poisoned decoys on the
- *      stack, in .bss and in the host heap are the targets of forged links;
+ *   1. 1-3 regions, each its own host allocation of 256 B..16 KiB with GUARD poisoned,
+ *      patterned bytes on both sides (AddressSanitizer reports any access to them, the pattern
+ *      is verified at the end), the start misaligned by 0-7 bytes (half the time 0: ASan cannot
+ *      poison the guard bytes that share an 8-byte granule with the region's first byte), the
+ *      size any byte count; poisoned decoys on the stack, in .bss and in the host heap are the
+ *      targets of forged links; the heap's link secret is a per-trial random value;
  *   2. a random heap state: a few dozen malloc/calloc/realloc/memalign/free;
- *   3. exactly one corruption: kind (seed + trial) mod KINDS, parameters from the trial's seed;
+ *   3. exactly one corruption: kind (seed + trial) mod KINDS (one row of the table each, row 0
+ *      a control with none), parameters from the trial's seed;
  *   4. a burst of a few hundred calls of every public entry point, aimed first at the corrupted
  *      block and its neighbours, then random. Every block handed out (and every usable size) is
  *      checked to lie wholly inside one region BEFORE the test writes its fill pattern into it,
@@ -18,9 +21,13 @@
  * Outcome of a trial, most severe first:
  *   out-of-region  an AddressSanitizer report (a guard, a decoy, any other host memory), a block
  *                  or usable size reaching outside every region, a guard or decoy byte changed
- *   hang           the child ran past its alarm
- *   crash          an UndefinedBehaviorSanitizer report, a signal, an unexpected exit
- *   overlap        a block handed out overlaps one the test holds (or init accepted a busy heap)
+ *   hang           the child ran past its alarm (--timeout, 3 s; a sanitizer report in progress
+ *                  gets 30 s more)
+ *   crash          an UndefinedBehaviorSanitizer report, a signal (reported by ASan as
+ *                  DEADLYSIGNAL), an unexpected exit
+ *   overlap        a block handed out overlaps one the test holds, a held block's fill changed
+ *                  (not by the corruption), init accepted a busy heap, or ASan stopped a memcpy
+ *                  between overlapping ranges that both lie inside the regions
  *   detected       listheap_fault_hook called, stats.faults > 0 or listheap_check() != OK
  *   silent         none of these
  * The first three are severe: the run exits 1 if any trial has one.
@@ -56,7 +63,7 @@
 
 /* ------------------------------------------------------------------ sanitizer verdicts */
 
-#define EXIT_ASAN 86  /* AddressSanitizer report: an access outside the memory it may touch */
+#define EXIT_ASAN 86  /* AddressSanitizer report (the parent reads which kind) */
 #define EXIT_UBSAN 87 /* UndefinedBehaviorSanitizer report */
 
 /* Both sanitizers stop at the first report, each with its own exit code. A signal (SEGV, BUS,
@@ -231,6 +238,8 @@ struct report {
     volatile int overlap;
     volatile int oor;      /* out-of-region found by the test itself */
     char note[200];        /* the first overlap / out-of-region finding */
+    unsigned nreg;         /* the regions given to listheap: [lo, hi) */
+    uintptr_t lo[MAX_TEST_REGIONS], hi[MAX_TEST_REGIONS];
 };
 
 static struct {
@@ -698,6 +707,9 @@ static void setup_regions(void) {
         memset(h->start, 0xE7, size); /* a garbage-filled arena */
         poison_fill(h->host, GUARD + mis, GUARD_BYTE);
         poison_fill(h->start + size, GUARD, GUARD_BYTE);
+        R->lo[i] = (uintptr_t)h->start;
+        R->hi[i] = (uintptr_t)h->start + size;
+        R->nreg = i + 1;
         int status = i == 0 ? listheap_init(h->start, size) : listheap_add_region(h->start, size);
         say("region %u: [%p, %p) %zu bytes (host %p) -> %d", i, (void *)h->start,
             (void *)(h->start + size), size, (void *)h->host, status);
@@ -1266,16 +1278,36 @@ static const char *build_name(void) {
 #endif
 }
 
-/* The first line of the captured stderr that names a sanitizer finding; returns 1 if ASan
- * reported a deadly signal rather than a bad access. */
-static int finding_line(int fd, char *out, size_t len) {
+/* [lo, hi) lies inside one of the regions the child reported. */
+static int range_in_regions(uintptr_t lo, uintptr_t hi) {
+    for (unsigned i = 0; i < R->nreg && i < MAX_TEST_REGIONS; i++)
+        if (lo >= R->lo[i] && hi <= R->hi[i] && lo <= hi)
+            return 1;
+    return 0;
+}
+
+/* What ASan reported, besides an access outside the memory the child may touch. */
+enum asan_finding { AF_ACCESS, AF_SIGNAL, AF_OVERLAP_INSIDE };
+
+/* The first line of the captured stderr that names a sanitizer finding, and what ASan found: a
+ * deadly signal (a crash), or memcpy between overlapping ranges that both lie inside the regions
+ * (a consequence of blocks that overlap there, undefined behaviour but no access outside). */
+static enum asan_finding finding_line(int fd, char *out, size_t len) {
     out[0] = '\0';
     char buf[8192];
     ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
     if (n <= 0)
-        return 0;
+        return AF_ACCESS;
     buf[n] = '\0';
-    int deadly = strstr(buf, "AddressSanitizer:DEADLYSIGNAL") != NULL;
+    enum asan_finding finding = AF_ACCESS;
+    const char *ov = strstr(buf, "-param-overlap: memory ranges [");
+    uintptr_t a0, a1, b0, b1;
+    if (strstr(buf, "AddressSanitizer:DEADLYSIGNAL"))
+        finding = AF_SIGNAL;
+    else if (ov && sscanf(ov, "-param-overlap: memory ranges [%" SCNxPTR ",%" SCNxPTR
+                          ") and [%" SCNxPTR ", %" SCNxPTR ")", &a0, &a1, &b0, &b1) == 4 &&
+             range_in_regions(a0, a1) && range_in_regions(b0, b1))
+        finding = AF_OVERLAP_INSIDE;
     const char *keys[] = {"SUMMARY:", "runtime error", "ERROR:"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
         char *at = strstr(buf, keys[k]);
@@ -1287,7 +1319,7 @@ static int finding_line(int fd, char *out, size_t len) {
             break;
         }
     }
-    return deadly;
+    return finding;
 }
 
 static void append_log(const char *path, int fd, const char *header) {
@@ -1374,7 +1406,7 @@ int main(int argc, char **argv) {
         fclose(fopen(log_path, "w"));
 
     static unsigned long table[K_COUNT][O_COUNT], det[K_COUNT], by_call[K_COUNT];
-    unsigned long severe = 0, totals[O_COUNT] = {0}, slowest_trial = 0;
+    unsigned long severe = 0, totals[O_COUNT] = {0}, slowest_trial = 0, copy_overlaps = 0;
     long slowest = 0;
     printf("adversarial %s: seed %" PRIu64 ", trials %lu..%lu, %u corruption kinds\n",
            build_name(), seed, first, first + trials - 1, (unsigned)K_COUNT);
@@ -1419,12 +1451,19 @@ int main(int argc, char **argv) {
         clock_gettime(CLOCK_MONOTONIC, &t1);
         long ms = (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
         char line[240];
-        int deadly = finding_line(errfd, line, sizeof line);
+        enum asan_finding finding = finding_line(errfd, line, sizeof line);
+        int asan = WIFEXITED(st) && WEXITSTATUS(st) == EXIT_ASAN;
         enum outcome o;
         const char *how = "";
-        if (WIFEXITED(st) && WEXITSTATUS(st) == EXIT_ASAN && deadly) {
+        if (asan && finding == AF_SIGNAL) {
             o = O_CRASH;
             how = "signal, reported by AddressSanitizer";
+        } else if (asan && finding == AF_OVERLAP_INSIDE && !R->oor) {
+            o = O_OVERLAP; /* the trial ended there: ASan stops at its first report */
+            if (++copy_overlaps <= 5)
+                printf("NOTE trial %lu: %s (both ranges inside the regions: counted as an "
+                       "overlap); reproduce: %s --seed %" PRIu64 " --trial %lu\n",
+                       t, line, argv[0], seed, t);
         } else if ((WIFEXITED(st) && WEXITSTATUS(st) == EXIT_ASAN) || R->oor) {
             o = O_OOR;
             how = R->oor ? "found by the test" : "AddressSanitizer";
@@ -1498,6 +1537,10 @@ int main(int argc, char **argv) {
            ran ? 100.0 * (double)all_call / (double)ran : 0.0);
     printf("(det%%: trials where the heap noticed, by a fault hook call, stats.faults or "
            "listheap_check; call%%: by a fault hook call)\n");
+    if (copy_overlaps)
+        printf("%lu overlap trials ended in ASan's memcpy-param-overlap: a copy between blocks "
+               "that overlap inside the regions\n",
+               copy_overlaps);
     printf("slowest trial without a severe outcome: %lu, %ld ms (the alarm: %u s)\n", slowest_trial,
            slowest, timeout);
     printf("adversarial %s: %lu trials, %lu out-of-region, %lu hangs, %lu crashes (%ld s)\n",
