@@ -2,7 +2,7 @@
 # child, one corruption per trial, then a burst of every public call; fails on any out-of-region
 # access, hang or crash. Four builds: {release, checked} x {-m64, -m32}, all with ASan + UBSan.
 #
-#   make test-adversarial              fixed seed, ADV_TRIALS (300) trials per build; part of `make test`
+#   make test-adversarial              fixed seed, ADV_TRIALS (390: 10 per row) per build; in `make test`
 #   make adversarial ADV_TRIALS=10000  the long run; ADV_SEED=<n> picks the seed (default: random)
 #   build/adversarial/<build>/test_adversarial --seed S --trial K
 #                                      replays one trial in-process, verbose (an -m32 build through
@@ -16,7 +16,7 @@ release-m64_ADV := -m64
 release-m32_ADV := -m32
 checked-m64_ADV := -m64 -DLISTHEAP_DEBUG=1
 checked-m32_ADV := -m32 -DLISTHEAP_DEBUG=1
-ADV_TRIALS ?= 300
+ADV_TRIALS ?= 390
 ADV_SEED ?=
 ADV_TEST_SEED := 20250601
 ADV_BINS := $(foreach b,$(ADV_BUILDS),$(ADV_DIR)/$(b)/test_adversarial)
