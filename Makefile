@@ -83,7 +83,7 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: test-host fuzz-replay test-target test-images test-irq-stress
+test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress
 
 test-host: $(HOST_BINS)
 	$(Q)set -e; $(foreach c,$(CONFIGS),for s in $(SUITES); do \
@@ -419,3 +419,6 @@ clean:
 
 # ---------------------------------------------------------------- benchmarks (bench/)
 include bench/bench.mk
+
+# ---------------------------------------------------------------- adversarial test (test/adversarial.mk)
+include test/adversarial.mk
