@@ -21,7 +21,7 @@
  * Outcome of a trial, most severe first:
  *   out-of-region  an AddressSanitizer report (a guard, a decoy, any other host memory), a block
  *                  or usable size reaching outside every region, a guard or decoy byte changed
- *   hang           the child ran past its alarm (--timeout, 3 s; a sanitizer report in progress
+ *   hang           the child ran past its alarm (--timeout, 5 s; a sanitizer report in progress
  *                  gets 30 s more)
  *   crash          an UndefinedBehaviorSanitizer report, a signal (reported by ASan as
  *                  DEADLYSIGNAL), an unexpected exit
@@ -1349,7 +1349,7 @@ int main(int argc, char **argv) {
     unsigned long trials = 300, first = 0, one = 0;
     int have_seed = 0, single = 0;
     uint64_t seed = 0;
-    unsigned timeout = 3;
+    unsigned timeout = 5;
     const char *log_path = NULL;
     int only_kind = -1; /* --kind K: run only the trials of kind K (a row number, from 0) */
     for (int i = 1; i < argc; i++) {
