@@ -84,6 +84,7 @@
 
 #define FLAG_USED ((size_t)1)
 #define FLAG_PREV_FREE ((size_t)2)
+#define FLAG_SPARE ((size_t)4) /* never set: a header that has it is damaged */
 #define FLAG_MASK ((size_t)7)
 
 /* The few helpers on every call's path: inlined even at -Os, where GCC would otherwise call
@@ -333,6 +334,13 @@ HOT size_t free_block_size(const struct region *r, unsigned char *block) {
     if (prev_tag(block + s) != s || !block_prev_is_free(block + s))
         return 0;
     return s;
+}
+
+/* The size of the well-formed free block at `p`, a position read from a list (free_block_size
+ * in the region node_region finds), or 0. The one check malloc and listheap_check share. */
+HOT size_t listed_block_size(const void *p) {
+    const struct region *r = node_region(p);
+    return r ? free_block_size(r, (unsigned char *)(uintptr_t)p) : 0;
 }
 
 /* The block after `block` in a walk of region r, or NULL when its size is not sane (smaller

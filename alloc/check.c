@@ -17,13 +17,6 @@ static int class_listed(unsigned c) {
 }
 
 
-/* A listed node is a well-formed free block (the validator malloc uses); its size, or 0. */
-static size_t listed_block_size(const struct free_block *fb) {
-    unsigned char *block = (unsigned char *)(uintptr_t)fb;
-    const struct region *r = node_region(block);
-    return r ? free_block_size(r, block) : 0;
-}
-
 /* ---------------------------------------------------------------- the check */
 
 static int check_bitmap(void) {

@@ -420,7 +420,7 @@ static unsigned char *live_block_of(const void *ptr, struct neighbour_links *nb,
     else {
         unsigned char *next = walk_next(r, block);
         nb->prev = nb->next = NULL;
-        if (!next || (*header_of(block) & FLAG_MASK & ~(FLAG_USED | FLAG_PREV_FREE)) ||
+        if (!next || (*header_of(block) & FLAG_SPARE) ||
             !successor_consistent(r, next) ||
             (block_prev_is_free(block) && !(nb->prev = predecessor_link(r, block))))
             fault = LISTHEAP_FAULT_BAD_HEADER;
@@ -464,8 +464,7 @@ HOT int in_class(size_t s, unsigned c) {
 static unsigned char *take_head(unsigned c, size_t need, size_t gap, struct outcome *o) {
     struct free_block *fb = list_head(c);
     unsigned char *block = as_bytes(fb);
-    const struct region *r = node_region(block);
-    size_t s = r ? free_block_size(r, block) : 0;
+    size_t s = listed_block_size(block);
     if (!s || !in_class(s, c) || s < need || s - need < gap) {
         note_fault(LISTHEAP_FAULT_BAD_HEADER, payload_of(block), o);
         return NULL;
