@@ -11,7 +11,8 @@
 #
 # The host matrix: host64 (-m64 -O2), host32 (-m32 -Os: ILP32, like Cortex-M), sanitize
 # (-m64 -O1, AddressSanitizer + UndefinedBehaviorSanitizer), checked (the LISTHEAP_DEBUG=1
-# build, -m32 with UBSan) and checked64 (LISTHEAP_DEBUG=1, -m64 with both sanitizers).
+# build, -m32 with UBSan), checked64 (LISTHEAP_DEBUG=1, -m64 with both sanitizers) and
+# plainlinks (LISTHEAP_PROTECT_LINKS=0, -m64 with both sanitizers).
 # 32-bit binaries run through tools/run32.sh: natively, or under qemu-i386 on kernels without
 # IA32 emulation, where AddressSanitizer cannot run: that is why ASan covers the -m64 builds.
 
@@ -45,12 +46,14 @@ test_check_SRC := test/host/test_check.c
 test_debug_SRC := test/host/test_debug.c $(HARNESS_SRC)
 test_corruption_SRC := test/host/test_corruption.c $(HARNESS_SRC)
 
-CONFIGS := host64 host32 sanitize checked checked64
+CONFIGS := host64 host32 sanitize checked checked64 plainlinks
 host64_FLAGS := -m64 -O2
 host32_FLAGS := -m32 -Os
 sanitize_FLAGS := -m64 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 checked_FLAGS := -m32 -O1 -g -DLISTHEAP_DEBUG=1 -fsanitize=undefined -fno-sanitize-recover=all
 checked64_FLAGS := -m64 -O1 -g -DLISTHEAP_DEBUG=1 -fsanitize=address,undefined -fno-sanitize-recover=all
+# LISTHEAP_PROTECT_LINKS=0 (config.h): links stored unencoded, every validation still there
+plainlinks_FLAGS := -m64 -O1 -g -DLISTHEAP_PROTECT_LINKS=0 -fsanitize=address,undefined -fno-sanitize-recover=all
 # how each configuration's binaries are run
 host32_RUN := LISTHEAP_BUILD=$(BUILD) tools/run32.sh
 checked_RUN := LISTHEAP_BUILD=$(BUILD) tools/run32.sh

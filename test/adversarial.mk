@@ -51,6 +51,9 @@ endef
 
 test-adversarial: $(ADV_BINS)
 	$(call adv_run,$(ADV_TRIALS),--seed $(ADV_TEST_SEED))
+	$(Q)$(ADV_DIR)/release-m64/test_adversarial --seed $(ADV_TEST_SEED) --trial 1 >$(ADV_DIR)/replay.log 2>&1 \
+		|| { cat $(ADV_DIR)/replay.log; echo "FAILED: replaying one trial (--seed --trial), as robustness.md says"; exit 1; }
+	@echo "adversarial: trial 1 of seed $(ADV_TEST_SEED) replays in-process ($$(wc -l <$(ADV_DIR)/replay.log) lines of log)"
 
 adversarial: $(ADV_BINS)
 	$(call adv_run,$(ADV_TRIALS),$(if $(ADV_SEED),--seed $(ADV_SEED)))
