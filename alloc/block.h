@@ -92,9 +92,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define HOT static inline __attribute__((always_inline))
 #define COLD __attribute__((noinline, cold))
+#define NOINLINE __attribute__((noinline))
 #else
 #define HOT static inline
 #define COLD
+#define NOINLINE
 #endif
 
 /* Size classes. */
@@ -149,7 +151,7 @@ struct heap {
     size_t frees;
     size_t failures;
     size_t faults;
-    unsigned long generation; /* bumped by every change: listheap_check_step restarts on it */
+    size_t changes;           /* heap changes that are not an allocation or a free */
     uintptr_t link_secret;    /* links are stored XOR-ed with it (LISTHEAP_PROTECT_LINKS) */
 };
 
@@ -162,6 +164,12 @@ _Static_assert(CLASS_COUNT == 70 && sizeof(struct heap) == 412,
 /* Blocks handed out and not yet given back. */
 static inline size_t live_blocks(const struct heap *h) {
     return h->allocations - h->frees;
+}
+
+/* Moves on with every call that changes the heap (listheap_check_step starts over when it
+ * does): a sum of counters the calls keep anyway, so no call pays for it separately. */
+static inline unsigned long heap_generation(const struct heap *h) {
+    return (unsigned long)(h->allocations + h->frees + h->changes);
 }
 
 /* The one heap; defined in listheap.c, read by check.c. */
@@ -261,7 +269,7 @@ static inline const unsigned char *first_mismatch(const unsigned char *from,
 
 /* Index of the highest set bit; x != 0. One clz instruction on Cortex-M3 and up (size_t is
  * unsigned int there, unsigned long on 64-bit hosts: clzl fits both without a libgcc call). */
-static inline unsigned highest_bit(size_t x) {
+HOT unsigned highest_bit(size_t x) {
 #if defined(__GNUC__) || defined(__clang__)
     return (unsigned)(8 * sizeof(unsigned long)) - 1u - (unsigned)__builtin_clzl((unsigned long)x);
 #else
@@ -275,7 +283,7 @@ _Static_assert(sizeof(size_t) <= sizeof(unsigned long), "highest_bit uses clzl")
 
 /* The size class of a block of `bytes` (a multiple of 8, >= MIN_BLOCK): exact 8-byte classes
  * below LISTHEAP_EXACT_LIMIT, then 2^LISTHEAP_SUBCLASS_BITS classes per power of two. */
-static inline unsigned class_of(size_t bytes) {
+HOT unsigned class_of(size_t bytes) {
     if (bytes < LISTHEAP_EXACT_LIMIT)
         return (unsigned)((bytes - MIN_BLOCK) / ALIGN);
     unsigned log2 = highest_bit(bytes);
@@ -293,8 +301,26 @@ HOT int region_has(const struct region *r, const void *p, size_t room) {
     return offset < span && span - offset >= room;
 }
 
-/* region_with_room() past the first region. */
+/* x rotated right by 3 bits: an offset that is not a multiple of 8 becomes larger than any
+ * region (regions are smaller than 2^(bits-3) bytes), so one compare tests alignment and
+ * range together. */
+HOT uintptr_t rotate_right_3(uintptr_t x) {
+    return (x >> 3) | (x << (8u * sizeof(uintptr_t) - 3u));
+}
+
+/* `block` is a block position in r: its payload 8-aligned (first's is, and blocks are
+ * multiples of 8), its header before the end marker, and at least `room` bytes before that
+ * marker. Free, realloc and usable_size try it first for the pointer they are given (room 1),
+ * and every link is tested with it (room MIN_BLOCK) before it is followed. */
+HOT int region_has_block(const struct region *r, const void *block, size_t room) {
+    uintptr_t offset = (uintptr_t)block - (uintptr_t)r->first;
+    uintptr_t span = (uintptr_t)r->end - (uintptr_t)r->first; /* a multiple of 8 */
+    return rotate_right_3(offset) < (span >> 3) && span - offset >= room;
+}
+
+/* region_with_room() and node_region() past the first region. */
 const struct region *listheap_other_region_(const void *p, size_t room);
+const struct region *listheap_other_node_region_(const void *p);
 
 /* The region with `room` bytes at `p` before its end marker, or NULL. The first region is
  * tried first, inline: one region is the common case. */
@@ -318,9 +344,10 @@ static inline const struct region *region_holding(const unsigned char *block) {
  * least MIN_BLOCK bytes before the region's end marker. NULL for anything else (outside every
  * region, in a gap between regions, too close to an end marker, misaligned). */
 HOT const struct region *node_region(const void *p) {
-    if (((uintptr_t)p + WORD) % ALIGN)
-        return NULL;
-    return region_with_room(p, MIN_BLOCK);
+    const struct region *r = &listheap_heap_.regions[0];
+    if (region_has_block(r, p, MIN_BLOCK))
+        return r;
+    return listheap_heap_.region_count > 1 ? listheap_other_node_region_(p) : NULL;
 }
 
 /* The size of the free block at `block` (a node_region() position in r) if it is well formed,

@@ -77,7 +77,7 @@ enum { PHASE_START, PHASE_BLOCKS, PHASE_LISTS, PHASE_BYTES };
 
 static void start_pass(struct listheap_check_cursor *c) {
     memset(c, 0, sizeof *c);
-    c->generation = heap.generation;
+    c->generation = heap_generation(&heap);
     c->phase = PHASE_BLOCKS;
     c->at = heap.region_count ? heap.regions[0].first : NULL;
 }
@@ -213,7 +213,7 @@ static int step_one(struct listheap_check_cursor *c) {
 /* Advance by at most `budget` blocks or nodes: LISTHEAP_CHECK_IN_PROGRESS, LISTHEAP_OK at the
  * end of a pass, or a finding (which also resets the cursor). */
 static int step_locked(struct listheap_check_cursor *c, size_t budget) {
-    if (c->phase != PHASE_START && c->generation != heap.generation)
+    if (c->phase != PHASE_START && c->generation != heap_generation(&heap))
         c->phase = PHASE_START; /* the heap changed under the pass: start over */
     if (c->phase == PHASE_START) {
         int status = check_bitmap();

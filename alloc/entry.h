@@ -1,7 +1,9 @@
 /*
  * Private to alloc/: the allocation entry points with an explicit errno location, for the
  * newlib glue, whose _r functions must set errno in the struct _reent they are given
- * (r->_errno), not in whatever _REENT is current. The listheap_* calls pass &errno.
+ * (r->_errno), not in whatever _REENT is current. NULL means errno itself: the listheap_*
+ * calls and the plain malloc family pass it, and errno's address (a call in newlib) is then
+ * taken only when a call fails.
  * `caller` is recorded with the block in the checked build (LISTHEAP_DEBUG).
  * Same contract as the listheap_* functions of listheap.h otherwise.
  */

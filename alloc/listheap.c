@@ -23,27 +23,39 @@
 struct heap listheap_heap_;
 #define heap listheap_heap_
 
-/* What a locked operation tells its public wrapper to report once the lock is released. */
+/* What a failed locked operation tells its public wrapper to report once the lock is
+ * released. Written only on the way out of a failure (and, in the checked build, when a
+ * fault is noted on a call that still succeeds), so the common path never touches it. */
 struct outcome {
     enum listheap_fault fault; /* 0: none */
     const void *fault_ptr;
     int error;                 /* errno value to set, 0: none */
     size_t oom_request;        /* valid when error == ENOMEM */
-    const void *caller;        /* who asked: recorded in the checked build */
 };
 
-/* Only fault and error are read unless they are set, so only they are cleared: zeroing the
- * whole struct costs a memset call per malloc and free at -Os. */
-static inline void outcome_start(struct outcome *o, const void *caller) {
+/* Checked build only: a fault may be noted on a call that succeeds (a use after free found
+ * when a block is handed out again), so the wrapper must look even then. */
+static inline void outcome_start(struct outcome *o) {
+#if LISTHEAP_DEBUG
     o->fault = (enum listheap_fault)0;
     o->error = 0;
-    o->caller = caller;
+#else
+    (void)o;
+#endif
 }
+#define OUTCOME_PENDING(o) (LISTHEAP_DEBUG && ((o).fault || (o).error))
 
-static void note_fault(enum listheap_fault kind, const void *where, struct outcome *o) {
-    o->fault = kind;
+/* A failure: the call changes nothing and reports `fault` (0: none) and `error` (0: none). */
+static void note_outcome(struct outcome *o, enum listheap_fault fault, const void *where,
+                         int error, size_t request) {
+    o->fault = fault;
     o->fault_ptr = where;
-    heap.faults++;
+    o->error = error;
+    o->oom_request = request;
+    if (fault)
+        heap.faults++;
+    if (error == ENOMEM)
+        heap.failures++;
 }
 
 /* ---------------------------------------------------------------- size arithmetic */
@@ -69,7 +81,7 @@ static int size_mul_overflows(size_t a, size_t b, size_t *product) {
 
 /* ---------------------------------------------------------------- bit tricks */
 
-static unsigned lowest_bit(uint32_t x) { /* x != 0 */
+HOT unsigned lowest_bit(uint32_t x) { /* x != 0 */
 #if defined(__GNUC__) || defined(__clang__)
     return (unsigned)__builtin_ctz(x);
 #else
@@ -84,12 +96,12 @@ static unsigned lowest_bit(uint32_t x) { /* x != 0 */
 
 /* ---------------------------------------------------------------- size classes */
 
-static void bitmap_set(unsigned c) {
+HOT void bitmap_set(unsigned c) {
     heap.bitmap[c / 32u] |= (uint32_t)1 << (c % 32u);
     heap.summary |= (uint32_t)1 << (c / 32u);
 }
 
-static void bitmap_clear(unsigned c) {
+HOT void bitmap_clear(unsigned c) {
     unsigned w = c / 32u;
     heap.bitmap[w] &= ~((uint32_t)1 << (c % 32u));
     if (heap.bitmap[w] == 0)
@@ -97,7 +109,7 @@ static void bitmap_clear(unsigned c) {
 }
 
 /* Lowest non-empty class >= c, or CLASS_COUNT: two bit scans, no loop. */
-static unsigned first_class_from(unsigned c) {
+HOT unsigned first_class_from(unsigned c) {
     if (c >= CLASS_COUNT)
         return CLASS_COUNT;
     unsigned w = c / 32u;
@@ -120,26 +132,36 @@ COLD const struct region *listheap_other_region_(const void *p, size_t room) {
     return NULL;
 }
 
+COLD const struct region *listheap_other_node_region_(const void *p) {
+    for (unsigned i = 1; i < heap.region_count; i++)
+        if (region_has_block(&heap.regions[i], p, MIN_BLOCK))
+            return &heap.regions[i];
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- free lists */
 
-/* `next` may follow fb on a list: not fb itself, a valid node position, linking back to fb.
- * Checked before a link is followed or written through, so a damaged link is reported instead
- * of becoming a write outside the heap. */
-HOT int links_back_to(const struct free_block *next, const struct free_block *fb) {
-    return next != fb && node_region(next) && prev_of(next) == fb;
+/* `next` may follow fb (whose link as stored is `fb_link`) on a list: a valid node position
+ * other than fb whose prev link is fb's. Checked before a link is followed or written
+ * through, so a damaged link is reported instead of becoming a write outside the heap. */
+HOT int links_back_to(const struct free_block *next, const struct free_block *fb,
+                      uintptr_t fb_link) {
+    return next != fb && node_region(next) && next->prev_link == fb_link;
 }
 
 /* Where the link to the free block fb (of `size` bytes) is stored: its predecessor's next, or
  * its class's list head; NULL when a link is damaged. Unlinking through that place needs no
  * class arithmetic. */
 static uintptr_t *link_to(struct free_block *fb, size_t size) {
+    uintptr_t self = link_encode(fb);
     struct free_block *next = next_of(fb), *prev = prev_of(fb);
-    if (next && !links_back_to(next, fb))
+    if (next && !links_back_to(next, fb, self))
         return NULL;
     if (prev)
-        return prev != fb && node_region(prev) && next_of(prev) == fb ? &prev->next_link : NULL;
+        return prev != fb && node_region(prev) && prev->next_link == self ? &prev->next_link
+                                                                          : NULL;
     uintptr_t *head = &heap.lists[class_of(size)];
-    return link_decode(*head) == fb ? head : NULL;
+    return *head == self ? head : NULL;
 }
 
 /* The list-head slot `link` is, as a class index, or CLASS_COUNT for a block's `next`. */
@@ -148,11 +170,12 @@ static inline unsigned class_of_head(const uintptr_t *link) {
     return offset < sizeof heap.lists ? (unsigned)(offset / sizeof heap.lists[0]) : CLASS_COUNT;
 }
 
-/* Unlink fb, whose link is stored at `link` (from link_to): the encoded words are copied as
- * they are, both ends having been validated. */
-static inline void unlink_at(struct free_block *fb, uintptr_t *link) {
-    struct free_block *next = next_of(fb);
-    *link = fb->next_link;
+/* Unlink fb, whose link is stored at `link` (from link_to or a list head): the encoded words
+ * are copied as they are, both ends having been validated. */
+static NOINLINE void unlink_at(struct free_block *fb, uintptr_t *link) {
+    uintptr_t next_link = fb->next_link;
+    struct free_block *next = link_decode(next_link);
+    *link = next_link;
     if (next) {
         next->prev_link = fb->prev_link;
     } else {
@@ -163,17 +186,20 @@ static inline void unlink_at(struct free_block *fb, uintptr_t *link) {
     heap.free_blocks--;
 }
 
-static void list_insert(unsigned char *block) {
+/* Push the free block at `block`, of `size` bytes, on its class's list. */
+static NOINLINE void list_insert(unsigned char *block, size_t size) {
     struct free_block *fb = as_free(block);
-    unsigned c = class_of(block_size(block));
-    struct free_block *head = list_head(c);
+    unsigned c = class_of(size);
+    uintptr_t head_link = heap.lists[c];
+    struct free_block *head = link_decode(head_link);
+    uintptr_t self = link_encode(fb);
     set_prev(fb, NULL);
-    fb->next_link = heap.lists[c];
+    fb->next_link = head_link;
     if (head)
-        set_prev(head, fb);
+        head->prev_link = self;
     else
         bitmap_set(c);
-    heap.lists[c] = link_encode(fb);
+    heap.lists[c] = self;
     heap.free_blocks++;
 }
 
@@ -186,7 +212,10 @@ static void seed_links(void) {
         heap.lists[c] = link_encode(NULL);
 }
 
-/* ---------------------------------------------------------------- block writes */
+/* ---------------------------------------------------------------- block writes
+ * Every call that changes the heap moves heap_generation() on (listheap_check_step restarts
+ * on it): allocations and frees through their counters, in-place resizes and new regions
+ * through `changes`. */
 
 static void set_prev_free_flag(unsigned char *block, int prev_free) {
     if (prev_free)
@@ -195,37 +224,41 @@ static void set_prev_free_flag(unsigned char *block, int prev_free) {
         *header_of(block) &= ~FLAG_PREV_FREE;
 }
 
-/* Make [block, block+size) a free block (header, tag, successor's P flag) and list it.
- * Its predecessor is allocated (I4), so its own P flag is clear. */
-static void make_free(unsigned char *block, size_t size) {
-    heap.generation++;
+/* Make [block, block+size) a listed free block (header and tag) whose successor already
+ * knows its predecessor is free. Its own predecessor is allocated (I4): P flag clear. */
+HOT void free_span(unsigned char *block, size_t size) {
     *header_of(block) = size;
     *(size_t *)(void *)(block + size - WORD) = size;
-    set_prev_free_flag(block + size, 1);
-    list_insert(block);
+    list_insert(block, size);
 }
 
-/* Every call that changes the heap ends in make_used() (allocation, in-place resize) or in
- * make_free() (free, region added): each bumps `generation` once, which restarts an
- * incremental check (listheap_check_step). */
-static void make_used(unsigned char *block, size_t size, size_t prev_free_flag) {
-    heap.generation++;
-    *header_of(block) = size | FLAG_USED | prev_free_flag;
-    heap.used_bytes += size;
+/* free_span(), and tell the successor. */
+static void make_free(unsigned char *block, size_t size) {
+    free_span(block, size);
+    set_prev_free_flag(block + size, 1);
+}
+
+/* `bytes` more are allocated: used_bytes and its high-water mark. */
+HOT void note_used(size_t bytes) {
+    heap.used_bytes += bytes;
     if (heap.used_bytes > heap.peak_used_bytes)
         heap.peak_used_bytes = heap.used_bytes;
 }
 
-/* Allocate `need` bytes at the start of the unlisted free span [block, block+have); the rest
- * becomes a free block when it can hold one, else stays in the allocation. */
-static void carve(unsigned char *block, size_t have, size_t need, size_t prev_free_flag) {
-    if (have - need >= MIN_BLOCK) {
-        make_used(block, need, prev_free_flag);
-        make_free(block + need, have - need);
-    } else {
-        make_used(block, have, prev_free_flag);
+/* Allocate `need` bytes at the start of the unlisted free span [block, block+have), whose
+ * successor's P flag is set; the rest becomes a free block when it can hold one, else stays
+ * in the allocation. Returns the bytes the allocation got. */
+HOT size_t carve(unsigned char *block, size_t have, size_t need, size_t prev_free_flag) {
+    size_t rest = have - need;
+    if (rest >= MIN_BLOCK)
+        free_span(block + need, rest);
+    else {
+        need = have;
         set_prev_free_flag(block + have, 0);
     }
+    *header_of(block) = need | FLAG_USED | prev_free_flag;
+    note_used(need);
+    return need;
 }
 
 /* ---------------------------------------------------------------- checked build */
@@ -252,8 +285,11 @@ static void verify_poison(unsigned char *block, unsigned char *lo, unsigned char
     if (hi > poison_end(block))
         hi = poison_end(block);
     const unsigned char *bad = lo < hi ? first_mismatch(lo, hi, POISON_BYTE) : NULL;
-    if (bad)
-        note_fault(LISTHEAP_FAULT_USE_AFTER_FREE, bad, o);
+    if (bad) { /* reported, the allocation still succeeds */
+        o->fault = LISTHEAP_FAULT_USE_AFTER_FREE;
+        o->fault_ptr = bad;
+        heap.faults++;
+    }
 #else
     (void)block;
     (void)lo;
@@ -337,6 +373,7 @@ static int region_add_locked(void *start, size_t size) {
     *header_of(r.end) = FLAG_USED; /* end marker: size 0, permanently used */
     poison(r.first, r.end);
     make_free(r.first, span);
+    heap.changes++;
     heap.regions[heap.region_count++] = r;
     heap.total_bytes += span;
     if (heap.region_count == 1 || r.first < heap.lo)
@@ -355,35 +392,21 @@ static int init_locked(void *start, size_t size) {
         return LISTHEAP_E_BUSY;
     /* A fresh heap, but `generation` only moves on: a listheap_check_step() cursor left over
      * from the old heap must see a change and start over, never resume into old memory. */
-    unsigned long generation = heap.generation;
+    unsigned long generation = heap_generation(&heap);
     memset(&heap, 0, sizeof heap);
-    heap.generation = generation + 1u;
+    heap.changes = (size_t)generation + 1u;
     return region_add_locked(start, size);
 }
 
-/* First allocation with no region: take the linker script's heap, if it has one. */
-static void lazy_init_locked(void) {
-    if (heap.region_count != 0)
-        return;
+/* First allocation with no region: take the linker script's heap, if it has one. 1 if a
+ * region was added. */
+static COLD int lazy_init_locked(void) {
     uintptr_t start = (uintptr_t)__heap_start, end = (uintptr_t)__heap_end;
-    if (start && end > start)
-        (void)region_add_locked(__heap_start, (size_t)(end - start));
+    return start && end > start &&
+           region_add_locked(__heap_start, (size_t)(end - start)) == LISTHEAP_OK;
 }
 
 /* ---------------------------------------------------------------- pointer validation */
-
-
-/* The successor of an allocated block is consistent: it does not claim a free predecessor,
- * and it is the end marker, an allocated block of sane size, or a well-formed free block. */
-static int successor_consistent(const struct region *r, unsigned char *next) {
-    if (next == r->end)
-        return *header_of(next) == FLAG_USED;
-    if (block_prev_is_free(next))
-        return 0;
-    if (!block_is_used(next))
-        return free_block_size(r, next) != 0;
-    return walk_next(r, next) != NULL;
-}
 
 /* The predecessor named by a set P flag must be a well-formed free block whose tag is the word
  * before `block` (never read before the region's first block) and whose links are intact;
@@ -400,54 +423,68 @@ static uintptr_t *predecessor_link(const struct region *r, unsigned char *block)
     return link_to(as_free(prev), tag);
 }
 
-/* Where the free neighbours of a validated block are linked (NULL: that neighbour is used). */
-struct neighbour_links {
+/* A live block given back by the application, validated: where it is and where its free
+ * neighbours are linked (NULL: that neighbour is allocated). */
+struct live {
+    unsigned char *block;
+    size_t size;
     uintptr_t *prev, *next;
 };
 
-/* Cheap O(regions) check that ptr is a live block; on failure fills o and returns NULL. */
-static unsigned char *live_block_of(const void *ptr, struct neighbour_links *nb,
-                                    struct outcome *o) {
-    unsigned char *block = block_from_payload(ptr);
-    const struct region *r = region_holding(block);
-    enum listheap_fault fault = 0;
+/* Past the fast test of live_block_of: a payload pointer in a region other than the first,
+ * or the fault that describes it (FOREIGN, MISALIGNED). */
+static COLD const struct region *region_of_payload(const void *ptr, enum listheap_fault *fault) {
+    const struct region *r = region_holding(block_from_payload(ptr));
     if (!r)
-        fault = LISTHEAP_FAULT_FOREIGN;
-    else if (((uintptr_t)ptr) % ALIGN)
-        fault = LISTHEAP_FAULT_MISALIGNED;
-    else if (!block_is_used(block))
-        fault = LISTHEAP_FAULT_NOT_LIVE;
-    else {
-        unsigned char *next = walk_next(r, block);
-        nb->prev = nb->next = NULL;
-        if (!next || (*header_of(block) & FLAG_SPARE) ||
-            !successor_consistent(r, next) ||
-            (block_prev_is_free(block) && !(nb->prev = predecessor_link(r, block))))
-            fault = LISTHEAP_FAULT_BAD_HEADER;
-        else if (!block_is_used(next) && !(nb->next = link_to(as_free(next), block_size(next))))
-            fault = LISTHEAP_FAULT_BAD_LINK;
-        else if (!canary_intact(block))
-            fault = LISTHEAP_FAULT_OVERFLOW;
+        *fault = LISTHEAP_FAULT_FOREIGN;
+    else if ((uintptr_t)ptr % ALIGN)
+        *fault = LISTHEAP_FAULT_MISALIGNED;
+    else
+        return r;
+    return NULL;
+}
+
+/* Is ptr a live block, consistent with its neighbours? 0 and *lv filled, or the fault. Every
+ * word read lies inside the block's region; nothing is written. Bounded: one region test
+ * (all regions when it is not in the first), the two neighbours and their links. */
+static enum listheap_fault live_block_of(const void *ptr, struct live *lv) {
+    unsigned char *block = block_from_payload(ptr);
+    const struct region *r = &heap.regions[0];
+    enum listheap_fault fault = (enum listheap_fault)0;
+    if (!region_has_block(r, block, 1) && !(r = region_of_payload(ptr, &fault)))
+        return fault;
+    size_t h = *header_of(block);
+    if (!(h & FLAG_USED))
+        return LISTHEAP_FAULT_NOT_LIVE;
+    size_t size = h & ~FLAG_MASK;
+    if ((h & FLAG_SPARE) || size < MIN_BLOCK || size > (size_t)(r->end - block))
+        return LISTHEAP_FAULT_BAD_HEADER;
+    unsigned char *next = block + size;
+    size_t next_h = *header_of(next), next_size = 0;
+    if (next_h & FLAG_PREV_FREE) /* a live block's successor never says "previous is free" */
+        return LISTHEAP_FAULT_BAD_HEADER;
+    if (next == r->end) {
+        if (next_h != FLAG_USED)
+            return LISTHEAP_FAULT_BAD_HEADER;
+    } else if (next_h & FLAG_USED) {
+        if (!walk_next(r, next))
+            return LISTHEAP_FAULT_BAD_HEADER;
+    } else if (!(next_size = free_block_size(r, next))) {
+        return LISTHEAP_FAULT_BAD_HEADER;
     }
-    if (fault) {
-        note_fault(fault, ptr, o);
-        return NULL;
-    }
-    return block;
+    lv->prev = lv->next = NULL;
+    if ((h & FLAG_PREV_FREE) && !(lv->prev = predecessor_link(r, block)))
+        return LISTHEAP_FAULT_BAD_HEADER;
+    if (next_size && !(lv->next = link_to(as_free(next), next_size)))
+        return LISTHEAP_FAULT_BAD_LINK;
+    if (!canary_intact(block))
+        return LISTHEAP_FAULT_OVERFLOW;
+    lv->block = block;
+    lv->size = size;
+    return fault;
 }
 
 /* ---------------------------------------------------------------- allocation */
-
-/* The class whose head is a free block of at least `need` bytes, or CLASS_COUNT: need's own
- * class if its head is big enough, else the next non-empty class (all of it is big enough).
- * Reads the head's header only: take_head() validates the block before anything is written. */
-static unsigned find_class(size_t need) {
-    unsigned c = class_of(need);
-    struct free_block *head = list_head(c);
-    if (head && block_size(as_bytes(head)) >= need)
-        return c;
-    return first_class_from(c + 1u);
-}
 
 /* A block of s bytes belongs to class c: one compare for the exact classes. */
 HOT int in_class(size_t s, unsigned c) {
@@ -459,60 +496,78 @@ HOT int in_class(size_t s, unsigned c) {
 /* Unlink and return the head of list c, which must hold `need` bytes from `gap` bytes into it.
  * The block is validated first as carefully as a pointer given to free: a well-formed free
  * block (free_block_size) of class c with room for gap + need, heading its list, its next
- * link intact. Anything else is reported (BAD_HEADER, or BAD_LINK for the links) and NULL
- * returned, with nothing written. */
-static unsigned char *take_head(unsigned c, size_t need, size_t gap, struct outcome *o) {
-    struct free_block *fb = list_head(c);
-    unsigned char *block = as_bytes(fb);
-    size_t s = listed_block_size(block);
+ * link intact. Anything else returns NULL with *fault set (BAD_HEADER, or BAD_LINK for the
+ * links), nothing written. */
+HOT unsigned char *take_head(unsigned c, size_t need, size_t gap, enum listheap_fault *fault) {
+    uintptr_t *slot = &heap.lists[c];
+    uintptr_t self = *slot;
+    struct free_block *fb = link_decode(self);
+    size_t s = listed_block_size(fb);
     if (!s || !in_class(s, c) || s < need || s - need < gap) {
-        note_fault(LISTHEAP_FAULT_BAD_HEADER, payload_of(block), o);
+        *fault = LISTHEAP_FAULT_BAD_HEADER;
         return NULL;
     }
     struct free_block *next = next_of(fb);
-    if (prev_of(fb) || (next && !links_back_to(next, fb))) {
-        note_fault(LISTHEAP_FAULT_BAD_LINK, payload_of(block), o);
+    if (fb->prev_link != link_encode(NULL) || (next && !links_back_to(next, fb, self))) {
+        *fault = LISTHEAP_FAULT_BAD_LINK;
         return NULL;
     }
-    unlink_at(fb, &heap.lists[c]);
-    return block;
+    unlink_at(fb, slot);
+    return as_bytes(fb);
 }
 
-static void note_failure(size_t request, int error, struct outcome *o) {
-    o->error = error;
-    o->oom_request = request;
-    heap.failures++;
+/* The class whose head is a free block of at least `need` bytes, or CLASS_COUNT: need's own
+ * class if its head is big enough, else the next non-empty class (all of it is big enough).
+ * Reads the head's header only, a position I8 keeps inside a region: take_head() validates
+ * the block before anything is written. */
+HOT unsigned find_class(size_t need) {
+    unsigned c = class_of(need);
+    struct free_block *head = list_head(c);
+    if (head && block_size(as_bytes(head)) >= need)
+        return c;
+    return first_class_from(c + 1u);
 }
 
-static void *malloc_locked(size_t n, struct outcome *o) {
-    lazy_init_locked();
+/* Block bytes for an n-byte request (0 when it overflows) and the class to take them from. */
+static void *malloc_failed(size_t n, enum listheap_fault fault, void *where, struct outcome *o);
+
+static unsigned char *malloc_locked(size_t n, struct outcome *o, const void *caller) {
     size_t need = block_bytes_for(n);
     unsigned c = need ? find_class(need) : CLASS_COUNT;
-    unsigned char *block = c < CLASS_COUNT ? take_head(c, need, 0, o) : NULL;
+    enum listheap_fault fault = (enum listheap_fault)0;
+    unsigned char *block = c < CLASS_COUNT ? take_head(c, need, 0, &fault) : NULL;
     if (!block) {
-        note_failure(n, ENOMEM, o);
-        return NULL;
+        if (c == CLASS_COUNT && need && heap.region_count == 0 && lazy_init_locked())
+            return malloc_locked(n, o, caller);
+        return malloc_failed(n, fault, c < CLASS_COUNT ? payload_of(as_bytes(list_head(c))) : NULL, o);
     }
     verify_poison(block, block, block + need, o);
     carve(block, block_size(block), need, 0);
-    mark_payload(block, 0, n, o->caller);
+    mark_payload(block, 0, n, caller);
     heap.allocations++;
-    return payload_of(block);
+    return block;
 }
 
-static void free_block_locked(unsigned char *block, const struct neighbour_links *nb) {
-    size_t size = block_size(block);
-    uintptr_t *prev_link = nb->prev;
+static COLD void *malloc_failed(size_t n, enum listheap_fault fault, void *where,
+                                struct outcome *o) {
+    note_outcome(o, fault, where, ENOMEM, n);
+    return NULL;
+}
+
+static void free_block_locked(const struct live *lv) {
+    unsigned char *block = lv->block;
+    size_t size = lv->size;
+    uintptr_t *prev_link = lv->prev;
     heap.used_bytes -= size;
     heap.frees++;
     unsigned char *next = block + size;
     poison(payload_of(block), next);
-    if (nb->next) {
-        unlink_at(as_free(next), nb->next);
+    if (lv->next) {
+        unlink_at(as_free(next), lv->next);
         /* Both neighbours on one list, the previous one right after the next one: the link
          * to it was the next one's `next`, which is now the place that linked the next one. */
         if (prev_link == &as_free(next)->next_link)
-            prev_link = nb->next;
+            prev_link = lv->next;
         size += block_size(next);
         poison(next, poison_start(next)); /* its header and links go inside */
     }
@@ -523,14 +578,10 @@ static void free_block_locked(unsigned char *block, const struct neighbour_links
         unlink_at(as_free(block), prev_link);
         size += before;
     }
-    make_free(block, size);
-}
-
-static void free_locked(void *ptr, struct outcome *o) {
-    struct neighbour_links nb;
-    unsigned char *block = live_block_of(ptr, &nb, o);
-    if (block)
-        free_block_locked(block, &nb);
+    if (lv->next)
+        free_span(block, size); /* the successor's P flag is already set */
+    else
+        make_free(block, size);
 }
 
 /* Payload offset from `block` at which an `align`-aligned payload can start with a leading
@@ -543,16 +594,16 @@ static size_t aligned_gap(unsigned char *block, size_t align) {
     return (size_t)(want - payload);
 }
 
-static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
+static unsigned char *memalign_locked(size_t align, size_t n, struct outcome *o,
+                                      const void *caller) {
     if (align == 0 || (align & (align - 1))) {
-        o->error = EINVAL;
+        note_outcome(o, (enum listheap_fault)0, NULL, EINVAL, n);
         return NULL;
     }
-    lazy_init_locked();
-    if (align > (size_t)(heap.hi - heap.lo)) {
-        note_failure(n, ENOMEM, o);
-        return NULL;
-    }
+    if (heap.region_count == 0)
+        (void)lazy_init_locked();
+    if (align > (size_t)(heap.hi - heap.lo))
+        return malloc_failed(n, (enum listheap_fault)0, NULL, o);
     size_t need = block_bytes_for(n);
     size_t slack = MIN_BLOCK + align - ALIGN;
     unsigned c = need ? find_class(need) : CLASS_COUNT;
@@ -563,11 +614,10 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
             c = need <= SIZE_MAX - slack ? find_class(need + slack) : CLASS_COUNT;
     }
     unsigned char *head = c < CLASS_COUNT ? as_bytes(list_head(c)) : NULL;
-    unsigned char *block = head ? take_head(c, need, aligned_gap(head, align), o) : NULL;
-    if (!block) {
-        note_failure(n, ENOMEM, o);
-        return NULL;
-    }
+    enum listheap_fault fault = (enum listheap_fault)0;
+    unsigned char *block = head ? take_head(c, need, aligned_gap(head, align), &fault) : NULL;
+    if (!block)
+        return malloc_failed(n, fault, head ? payload_of(head) : NULL, o);
     size_t have = block_size(block), gap = aligned_gap(block, align);
     verify_poison(block, block + gap, block + gap + need, o);
     size_t prev_free = 0;
@@ -578,9 +628,9 @@ static void *memalign_locked(size_t align, size_t n, struct outcome *o) {
         prev_free = FLAG_PREV_FREE;
     }
     carve(block, have, need, prev_free);
-    mark_payload(block, 0, n, o->caller);
+    mark_payload(block, 0, n, caller);
     heap.allocations++;
-    return payload_of(block);
+    return block;
 }
 
 /* ---------------------------------------------------------------- realloc */
@@ -603,53 +653,87 @@ static void shrink_in_place(unsigned char *block, size_t keep, uintptr_t *next_l
         poison(next, poison_start(next));
     *header_of(block) = keep | (*header_of(block) & FLAG_MASK);
     heap.used_bytes -= size - keep;
+    heap.changes++;
     make_free(block + keep, spare);
 }
 
-/* Extend an allocated block into a free successor; 0 if that is not enough. */
-static int grow_in_place(unsigned char *block, size_t need, uintptr_t *next_link) {
-    size_t size = block_size(block);
-    unsigned char *next = block + size;
-    if (block_is_used(next) || size + block_size(next) < need)
-        return 0;
-    size_t have = size + block_size(next);
-    unlink_at(as_free(next), next_link);
-    size_t prev_free = *header_of(block) & FLAG_PREV_FREE;
-    heap.used_bytes -= size;
-    carve(block, have, need, prev_free);
-    return 1;
+/* Grow a validated live block in place to `need` bytes: into its free successor when that is
+ * enough, else into its free predecessor too. Returns the block that now holds the
+ * allocation, or NULL (nothing changed) when the neighbours are not enough. A block grown
+ * into its predecessor starts lower and its payload must move down (the caller does it,
+ * outside the lock); it takes the top of the merged span, so that the free rest, at the
+ * bottom, lies below the old block and no header or tag is written over the bytes still to
+ * be moved. */
+static unsigned char *grow_in_place(const struct live *lv, size_t need) {
+    unsigned char *block = lv->block, *end = block + lv->size;
+    size_t after = lv->next ? block_size(end) : 0;
+    size_t before = lv->prev ? prev_tag(block) : 0;
+    if (lv->size + after >= need)
+        before = 0; /* the successor is enough: the payload stays where it is */
+    else if (lv->size + after + before < need)
+        return NULL;
+    uintptr_t *prev_link = lv->prev;
+    if (after) {
+        unlink_at(as_free(end), lv->next);
+        if (prev_link == &as_free(end)->next_link) /* as in free_block_locked */
+            prev_link = lv->next;
+        end += after;
+    }
+    heap.used_bytes -= lv->size;
+    heap.changes++;
+    if (!before) {
+        if (!after)
+            set_prev_free_flag(end, 1); /* carve() expects it: it keeps or clears it */
+        carve(block, (size_t)(end - block), need, *header_of(block) & FLAG_PREV_FREE);
+        return block;
+    }
+    unsigned char *start = block - before;
+    unlink_at(as_free(start), prev_link);
+    size_t rest = (size_t)(end - start) - need;
+    if (rest < MIN_BLOCK)
+        rest = 0;
+    if (rest)
+        free_span(start, rest); /* its predecessor is allocated (I4): P clear */
+    block = start + rest;
+    set_prev_free_flag(end, 0);
+    *header_of(block) = (size_t)(end - block) | FLAG_USED | (rest ? FLAG_PREV_FREE : 0);
+    note_used((size_t)(end - block));
+    return block;
 }
 
-/* In-place realloc of a validated block to n bytes (need block bytes): the new payload, or
- * NULL when it must move. */
-static void *resize_in_place(unsigned char *block, size_t n, size_t need,
-                             uintptr_t *next_link, const void *caller) {
-    size_t old_n = payload_bytes(block);
-    if (need <= block_size(block))
-        shrink_in_place(block, need, next_link);
-    else if (!grow_in_place(block, need, next_link))
+/* In-place realloc of a validated live block to n bytes (need block bytes) whose payload
+ * holds old_n bytes: the block now holding it, or NULL when it must move elsewhere. A block
+ * that grew into its predecessor starts lower: the payload is moved down by the caller,
+ * outside the lock (in the checked build here, before the canary is written over it). */
+static unsigned char *resize_in_place(const struct live *lv, size_t n, size_t need,
+                                      size_t old_n, const void *caller) {
+    unsigned char *block = lv->block;
+    if (need <= lv->size)
+        shrink_in_place(block, need, lv->next);
+    else if (!(block = grow_in_place(lv, need)))
         return NULL;
+#if LISTHEAP_DEBUG
+    if (block != lv->block)
+        memmove(payload_of(block), payload_of(lv->block), old_n);
+#endif
     mark_payload(block, old_n, n, caller);
-    return payload_of(block);
+    return block;
 }
 
 /* ---------------------------------------------------------------- public API */
 
-/* Hooks and errno, after the lock is released. `err` is where errno lives for this caller:
- * &errno for the listheap_* calls, &r->_errno for newlib's _r entry points (alloc/newlib/). */
-static void report_slow(const struct outcome *o, int *err) {
+/* Hooks and errno, after the lock is released. `err` is where errno lives for this caller
+ * (&r->_errno for newlib's _r entry points, alloc/newlib/), or NULL for errno itself: taking
+ * errno's address costs a call in newlib, so it is done only here, on the way out of a
+ * failure. */
+static COLD void report(const struct outcome *o, int *err) {
     if (o->fault)
         listheap_fault_hook(o->fault, o->fault_ptr);
     if (o->error) {
-        *err = o->error;
+        *(err ? err : &errno) = o->error;
         if (o->error == ENOMEM)
             listheap_oom_hook(o->oom_request);
     }
-}
-
-static inline void report(const struct outcome *o, int *err) {
-    if (o->fault || o->error)
-        report_slow(o, err);
 }
 
 WEAK void listheap_oom_hook(size_t request) {
@@ -683,48 +767,52 @@ int listheap_add_region(void *start, size_t size) {
 
 void *listheap_malloc_err(size_t size, int *err, const void *caller) {
     struct outcome o;
-    outcome_start(&o, caller);
+    outcome_start(&o);
     lock_key key = lock_acquire();
-    void *p = malloc_locked(size, &o);
+    unsigned char *block = malloc_locked(size, &o, caller);
     lock_release(key);
-    report(&o, err);
-    return p;
+    if (!block || OUTCOME_PENDING(o))
+        report(&o, err);
+    return block ? payload_of(block) : NULL;
+}
+
+/* A fault found by free or usable_size: counted under the lock, reported after it. */
+static COLD void fault_found(enum listheap_fault fault, const void *ptr) {
+    listheap_fault_hook(fault, ptr);
 }
 
 void listheap_free(void *ptr) {
     if (!ptr)
         return;
-    struct outcome o;
-    outcome_start(&o, NULL);
     lock_key key = lock_acquire();
-    free_locked(ptr, &o);
+    struct live lv;
+    enum listheap_fault fault = live_block_of(ptr, &lv);
+    if (fault)
+        heap.faults++;
+    else
+        free_block_locked(&lv);
     lock_release(key);
-    report(&o, &errno);
+    if (fault)
+        fault_found(fault, ptr);
 }
 
 void *listheap_memalign_err(size_t alignment, size_t size, int *err, const void *caller) {
     if (alignment && alignment <= ALIGN && !(alignment & (alignment - 1)))
         return listheap_malloc_err(size, err, caller); /* malloc's alignment is enough */
     struct outcome o;
-    outcome_start(&o, caller);
+    outcome_start(&o);
     lock_key key = lock_acquire();
-    void *p = memalign_locked(alignment, size, &o);
+    unsigned char *block = memalign_locked(alignment, size, &o, caller);
     lock_release(key);
-    report(&o, err);
-    return p;
+    if (!block || OUTCOME_PENDING(o))
+        report(&o, err);
+    return block ? payload_of(block) : NULL;
 }
 
 void *listheap_calloc_err(size_t count, size_t size, int *err, const void *caller) {
     size_t bytes;
-    if (size_mul_overflows(count, size, &bytes)) {
-        struct outcome o;
-        outcome_start(&o, NULL);
-        lock_key key = lock_acquire();
-        note_failure(SIZE_MAX, ENOMEM, &o);
-        lock_release(key);
-        report(&o, err);
-        return NULL;
-    }
+    if (size_mul_overflows(count, size, &bytes))
+        bytes = SIZE_MAX; /* more than any heap holds: fails, counted, as ENOMEM */
     void *p = listheap_malloc_err(bytes, err, caller);
     if (p)
         memset(p, 0, bytes); /* outside the lock */
@@ -753,55 +841,63 @@ void *listheap_realloc_err(void *ptr, size_t size, int *err, const void *caller)
         return NULL;
     }
     struct outcome o;
-    outcome_start(&o, NULL);
-    void *result = NULL;
-    size_t old_usable = 0;
+    outcome_start(&o);
+    unsigned char *block = NULL;
+    size_t old_n = 0;
     size_t need = block_bytes_for(size);
     lock_key key = lock_acquire();
-    struct neighbour_links nb;
-    unsigned char *block = live_block_of(ptr, &nb, &o);
-    if (block && need) {
-        old_usable = payload_bytes(block);
-        result = resize_in_place(block, size, need, nb.next, caller);
-    } else if (block) {
-        note_failure(size, ENOMEM, &o);
-    } else {
-        o.error = EINVAL;
+    struct live lv;
+    enum listheap_fault fault = live_block_of(ptr, &lv);
+    if (fault)
+        note_outcome(&o, fault, ptr, EINVAL, size);
+    else if (!need)
+        note_outcome(&o, (enum listheap_fault)0, NULL, ENOMEM, size);
+    else {
+        old_n = payload_bytes(lv.block);
+        block = resize_in_place(&lv, size, need, old_n, caller);
     }
     lock_release(key);
-    report(&o, err);
-    if (result || !block || !need)
-        return result;
-    return realloc_by_moving(ptr, old_usable, size, err, caller);
+    if (fault || !need || OUTCOME_PENDING(o)) {
+        report(&o, err);
+        if (fault || !need)
+            return NULL;
+    }
+    if (!block)
+        return realloc_by_moving(ptr, old_n, size, err, caller);
+    void *payload = payload_of(block);
+    if (!LISTHEAP_DEBUG && payload != ptr) /* grown into the predecessor: outside the lock */
+        memmove(payload, ptr, old_n);
+    return payload;
 }
 
 void *listheap_malloc(size_t size) {
-    return listheap_malloc_err(size, &errno, LISTHEAP_CALLER());
+    return listheap_malloc_err(size, NULL, LISTHEAP_CALLER());
 }
 
 void *listheap_calloc(size_t count, size_t size) {
-    return listheap_calloc_err(count, size, &errno, LISTHEAP_CALLER());
+    return listheap_calloc_err(count, size, NULL, LISTHEAP_CALLER());
 }
 
 void *listheap_realloc(void *ptr, size_t size) {
-    return listheap_realloc_err(ptr, size, &errno, LISTHEAP_CALLER());
+    return listheap_realloc_err(ptr, size, NULL, LISTHEAP_CALLER());
 }
 
 void *listheap_memalign(size_t alignment, size_t size) {
-    return listheap_memalign_err(alignment, size, &errno, LISTHEAP_CALLER());
+    return listheap_memalign_err(alignment, size, NULL, LISTHEAP_CALLER());
 }
 
 size_t listheap_usable_size(const void *ptr) {
     if (!ptr)
         return 0;
-    struct outcome o;
-    outcome_start(&o, NULL);
     lock_key key = lock_acquire();
-    struct neighbour_links nb;
-    unsigned char *block = live_block_of(ptr, &nb, &o);
-    size_t usable = block ? payload_bytes(block) : 0;
+    struct live lv;
+    enum listheap_fault fault = live_block_of(ptr, &lv);
+    size_t usable = fault ? 0 : payload_bytes(lv.block);
+    if (fault)
+        heap.faults++;
     lock_release(key);
-    report(&o, &errno);
+    if (fault)
+        fault_found(fault, ptr);
     return usable;
 }
 

@@ -139,32 +139,32 @@ int _malloc_trim_r(struct _reent *r, size_t pad) {
 /* ---------------------------------------------------------------- the plain forms */
 
 void *malloc(size_t size) {
-    return do_malloc(&errno, size, LISTHEAP_CALLER());
+    return do_malloc(NULL, size, LISTHEAP_CALLER());
 }
 void free(void *ptr) {
     listheap_free(ptr);
 }
 void cfree(void *ptr) __attribute__((alias("free"), copy(free)));
 void *realloc(void *ptr, size_t size) {
-    return listheap_realloc_err(ptr, size, &errno, LISTHEAP_CALLER());
+    return listheap_realloc_err(ptr, size, NULL, LISTHEAP_CALLER());
 }
 void *calloc(size_t count, size_t size) {
-    return listheap_calloc_err(count, size, &errno, LISTHEAP_CALLER());
+    return listheap_calloc_err(count, size, NULL, LISTHEAP_CALLER());
 }
 void *memalign(size_t alignment, size_t size) {
-    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
+    return do_memalign(NULL, alignment, size, LISTHEAP_CALLER());
 }
 void *aligned_alloc(size_t alignment, size_t size) {
-    return do_memalign(&errno, alignment, size, LISTHEAP_CALLER());
+    return do_memalign(NULL, alignment, size, LISTHEAP_CALLER());
 }
 int posix_memalign(void **out, size_t alignment, size_t size) {
     return do_posix_memalign(out, alignment, size, LISTHEAP_CALLER());
 }
 void *valloc(size_t size) {
-    return do_memalign(&errno, LISTHEAP_PAGE_SIZE, size, LISTHEAP_CALLER());
+    return do_memalign(NULL, LISTHEAP_PAGE_SIZE, size, LISTHEAP_CALLER());
 }
 void *pvalloc(size_t size) {
-    return do_pvalloc(&errno, size, LISTHEAP_CALLER());
+    return do_pvalloc(NULL, size, LISTHEAP_CALLER());
 }
 size_t malloc_usable_size(void *ptr) {
     return listheap_usable_size(ptr);
