@@ -668,6 +668,77 @@ static void test_realloc_grows_in_place_into_free_successor(void **state) {
         assert_int_equal(p[i], 0x33);
 }
 
+/* A used successor but a free predecessor: the block takes the predecessor, the payload moves
+ * down (memmove: the two ranges overlap) and nothing is allocated or freed. */
+static void test_realloc_grows_into_free_predecessor_moving_contents_down(void **state) {
+    (void)state;
+    unsigned char *before = listheap_malloc(100), *p = listheap_malloc(40);
+    listheap_malloc(16); /* p's successor stays used */
+    for (int i = 0; i < 40; i++)
+        p[i] = (unsigned char)(i * 7);
+    listheap_free(before);
+    struct listheap_stats was = stats();
+    unsigned char *q = listheap_realloc(p, 120);
+    assert_non_null(q);
+    assert_true(q < p && q >= before);
+    assert_true(listheap_usable_size(q) >= 120);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(q[i], (unsigned char)(i * 7));
+    assert_int_equal(stats().allocations, was.allocations);
+    assert_int_equal(stats().frees, was.frees);
+    assert_int_equal(stats().live_blocks, 2);
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+}
+
+/* The free rest of the predecessor stays a free block below the grown one. */
+static void test_realloc_into_predecessor_leaves_the_rest_free_below(void **state) {
+    (void)state;
+    unsigned char *before = listheap_malloc(400), *p = listheap_malloc(40);
+    listheap_malloc(16);
+    memset(p, 0x5A, 40);
+    listheap_free(before);
+    size_t free_before = stats().free_blocks;
+    unsigned char *q = listheap_realloc(p, 100);
+    assert_true(q < p && q > before); /* the top of the merged span, not its bottom */
+    assert_int_equal(stats().free_blocks, free_before); /* the predecessor's rest is still free */
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(q[i], 0x5A);
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+    unsigned char *again = listheap_malloc(200); /* the rest serves a later request */
+    assert_true(again >= before && again < q);
+}
+
+/* A free successor that is enough is preferred: the payload does not move. */
+static void test_realloc_prefers_free_successor_to_predecessor(void **state) {
+    (void)state;
+    unsigned char *before = listheap_malloc(100), *p = listheap_malloc(40);
+    unsigned char *after = listheap_malloc(200);
+    listheap_malloc(16);
+    listheap_free(before);
+    listheap_free(after);
+    assert_ptr_equal(listheap_realloc(p, 150), p);
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+}
+
+/* Neither neighbour alone is enough, both together are. */
+static void test_realloc_grows_into_both_free_neighbours(void **state) {
+    (void)state;
+    unsigned char *before = listheap_malloc(64), *p = listheap_malloc(40);
+    unsigned char *after = listheap_malloc(64);
+    listheap_malloc(16);
+    for (int i = 0; i < 40; i++)
+        p[i] = (unsigned char)(255 - i);
+    listheap_free(before);
+    listheap_free(after);
+    struct listheap_stats was = stats();
+    unsigned char *q = listheap_realloc(p, 150);
+    assert_true(q < p && q >= before);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(q[i], (unsigned char)(255 - i));
+    assert_int_equal(stats().allocations, was.allocations);
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+}
+
 static void test_realloc_moves_when_successor_is_used_preserving_contents(void **state) {
     (void)state;
     unsigned char *p = listheap_malloc(40);
@@ -967,6 +1038,10 @@ int main(void) {
         T(test_realloc_zero_frees_and_returns_null),
         T(test_realloc_shrinks_in_place_splitting_off_tail),
         T(test_realloc_grows_in_place_into_free_successor),
+        T(test_realloc_grows_into_free_predecessor_moving_contents_down),
+        T(test_realloc_into_predecessor_leaves_the_rest_free_below),
+        T(test_realloc_prefers_free_successor_to_predecessor),
+        T(test_realloc_grows_into_both_free_neighbours),
         T(test_realloc_moves_when_successor_is_used_preserving_contents),
         T(test_realloc_failure_leaves_old_block_untouched),
         T(test_calloc_returns_zeroed_memory),

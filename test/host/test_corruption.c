@@ -484,6 +484,39 @@ static void test_stats_report_no_guarantee_from_a_damaged_list_head(void **state
     *header_of(tail) = saved;
 }
 
+/* realloc that would grow into its free predecessor meets a forged one: the predecessor's
+ * boundary tag rewritten so that the merge would start outside region 1, or its header so that
+ * it would claim the block itself. realloc refuses with EINVAL and writes nothing. */
+static void test_realloc_refuses_to_grow_into_a_forged_predecessor(void **state) {
+    (void)state;
+    unsigned char *before = listheap_malloc(100), *p = listheap_malloc(40);
+    listheap_malloc(16);
+    listheap_free(before);
+    size_t *tag = (size_t *)(void *)(block_of(p) - WORD);
+    size_t saved_tag = *tag, saved_header = *header_of(block_of(before));
+    const size_t forged_tags[] = {saved_tag + 8, (size_t)(block_of(p) - r1) + 8, REGION * 64, 8};
+    for (int i = 0; i < 5; i++) {
+        if (i < 4)
+            *tag = forged_tags[i];
+        else
+            *header_of(block_of(before)) = saved_header + 64;
+        static unsigned char snapshot[REGION];
+        memcpy(snapshot, r1, REGION);
+        hooks_reset();
+        errno = 0;
+        assert_null(listheap_realloc(p, 120));
+        assert_int_equal(errno, EINVAL);
+        assert_int_equal(hooks.fault_calls, 1);
+        assert_int_equal(hooks.fault_kind, LISTHEAP_FAULT_BAD_HEADER);
+        assert_memory_equal(snapshot, r1, REGION);
+        *tag = saved_tag;
+        *header_of(block_of(before)) = saved_header;
+    }
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+    assert_non_null(listheap_realloc(p, 120)); /* repaired: it grows */
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -503,6 +536,7 @@ int main(void) {
         T(test_check_step_survives_damage_made_between_two_steps),
         T(test_check_step_starts_over_after_listheap_init),
         T(test_stats_report_no_guarantee_from_a_damaged_list_head),
+        T(test_realloc_refuses_to_grow_into_a_forged_predecessor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
