@@ -58,6 +58,10 @@ plainlinks_FLAGS := -m64 -O1 -g -DLISTHEAP_PROTECT_LINKS=0 -fsanitize=address,un
 host32_RUN := LISTHEAP_BUILD=$(BUILD) tools/run32.sh
 checked_RUN := LISTHEAP_BUILD=$(BUILD) tools/run32.sh
 
+# A target whose recipe fails is deleted: an image that failed tools/linkcheck.sh after it was
+# linked must not count as built on the next run.
+.DELETE_ON_ERROR:
+
 .PHONY: all test test-host setup coverage lint lib clean target-images test-target test-images test-irq-stress run
 all: test
 
@@ -161,13 +165,17 @@ wrap_LIBS = $(foreach s,$(WRAP_SYMS),-Wl,--wrap=$(s)) -llistheap
 # the checked build (LISTHEAP_DEBUG=1), linked plain; the suites are told with the same define
 checked_LIBS = -llistheap_debug
 checked_TDEFS := -DLISTHEAP_DEBUG=1
+# plain without listheap.ld, for malloc_only only (fragment-cost.ok); not one of LINKS
+bare_LIBS = -llistheap
 
 # Images that never call malloc themselves (only listheap_*, or printf: newlib's _malloc_r)
 # give the linker no reason to take listheap's malloc family before it meets libc's: in the
-# plain and wrap modes they add listheap.ld (EXTERN(_malloc_r ...)), exactly as such firmware
-# must. The others (test_newlib, seed_demo) link without it.
-TARGET_SUITES := test_core test_check test_debug test_newlib seed_demo printf_only
+# plain, wrap and checked modes they add listheap.ld (EXTERN(__listheap_malloc_family)),
+# exactly as such firmware must. malloc_only calls malloc and adds it too: the fragment must
+# cost it nothing (fragment-cost.ok below). The others (test_newlib, seed_demo) link without it.
+TARGET_SUITES := test_core test_check test_debug test_newlib seed_demo printf_only malloc_only
 NO_MALLOC_CALLS := test_core test_check test_debug test_random printf_only
+FRAGMENT_SUITES := $(NO_MALLOC_CALLS) malloc_only
 mps2-an500_SUITES := $(TARGET_SUITES) test_random
 netduinoplus2_SUITES := $(TARGET_SUITES)
 test_core_TSRC := test/host/test_core.c test/support/harness.c
@@ -177,6 +185,26 @@ test_random_TSRC := test/host/test_random.c test/support/shadow.c test/support/h
 test_newlib_TSRC := test/target/test_newlib.c
 seed_demo_TSRC := test/target/seed_demo.c
 printf_only_TSRC := test/target/printf_only.c
+malloc_only_TSRC := test/target/malloc_only.c
+
+# An image pays for no entry point it does not call (tools/linkcheck.sh): <suite>_USES are
+# functions the image must take from listheap, <suite>_LACKS the entry points (realloc, calloc,
+# memalign) of which it must hold no listheap code, in every board, libc and link mode. Only
+# entry points the suite calls in none of them are listed (full newlib's printf calls calloc,
+# so printf_only's list has no calloc). EXTERN(_realloc_r ...) in listheap.ld failed them all.
+malloc_only_USES := malloc free
+malloc_only_LACKS := realloc calloc memalign
+printf_only_USES := _malloc_r _free_r
+printf_only_LACKS := memalign
+test_debug_LACKS := memalign
+seed_demo_LACKS := realloc calloc memalign
+test_cpp_USES := malloc free
+test_cpp_LACKS := realloc calloc memalign
+test_lock_LACKS := memalign
+test_irq_stress_LACKS := calloc memalign
+# $(1) = image, $(2) = suite
+entry_checks = $(if $($(2)_USES),tools/linkcheck.sh uses $(1:.elf=.map) $($(2)_USES) &&) \
+	$(if $($(2)_LACKS),tools/linkcheck.sh lacks $(1:.elf=.map) $($(2)_LACKS) &&) true
 TEST_DEFS := -DLISTHEAP_TEST_SMALL_RAM -DLISTHEAP_TEST_LINKER_HEAP -DDEFAULT_SEEDS=1u -DDEFAULT_OPS=4000ul
 TARGET_WARN := $(WARN) -Wno-error=format
 CM_SYMS := malloc calloc realloc free strdup printf fprintf fputs fflush signal
@@ -208,9 +236,10 @@ $(TDIR)/$(1)-$(2)/$(3)/$(4).elf: $$($(4)_TSRC) $(TDIR)/$(1)-$(2)/base.stamp $(LI
 		-I$(CMOCKA_SRC)/include $(CM_TARGET_DEFS) -nostartfiles -T ld/$(1).ld -Lld -Wl,--gc-sections \
 		-Wl,-Map=$$(@:.elf=.map) $($(1)_LDFLAGS) \
 		$$($(4)_TSRC) $(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o)) cmocka.o target_cmocka.o) \
-		$(if $(filter-out whole,$(3)),$(if $(filter $(4),$(NO_MALLOC_CALLS)),$(LIB_DIR)/listheap.ld)) \
+		$(if $(filter-out whole bare,$(3)),$(if $(filter $(4),$(FRAGMENT_SUITES)),$(LIB_DIR)/listheap.ld)) \
 		-L$(LIB_DIR)/$($(1)_CPU) $$($(3)_LIBS) -o $$@
 	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+	$(Q)$$(call entry_checks,$$@,$(4))
 endef
 
 $(foreach b,$(BOARDS),$(foreach l,$(LIBCS),$(eval $(call target_base,$(b),$(l)))))
@@ -232,7 +261,8 @@ test-target: $(TARGET_IMAGES)
 
 # ---------------------------------------------------------------- more images
 # The hard case must FAIL without listheap.ld: newlib's _malloc_r is taken from libc.a and its
-# _sbrk is missing. If this link ever succeeded, the test above would prove nothing.
+# _sbrk is missing. If this link ever succeeded, the test above would prove nothing. With the
+# fragment placed after -llistheap (too late to load anything) its ASSERT must name the mistake.
 $(TDIR)/link-negative.ok: test/target/printf_only.c $(TDIR)/mps2-an500-nano/base.stamp $(LIB_DIR)/cortex-m7/liblistheap.a
 	$(Q)if $(CC_ARM) $(mps2-an500-nano_CFLAGS) -I$(LIB_DIR)/include -nostartfiles -T ld/mps2-an500.ld -Lld \
 		-Wl,--gc-sections test/target/printf_only.c \
@@ -242,6 +272,29 @@ $(TDIR)/link-negative.ok: test/target/printf_only.c $(TDIR)/mps2-an500-nano/base
 	elif grep -q "undefined reference to \`_sbrk'" $(TDIR)/link-negative.log; then \
 		echo "linkcheck: printf-only image without listheap.ld fails to link (newlib's malloc wants _sbrk), as expected"; \
 	else cat $(TDIR)/link-negative.log; exit 1; fi
+	$(Q)if $(CC_ARM) $(mps2-an500-nano_CFLAGS) -I$(LIB_DIR)/include -nostartfiles -T ld/mps2-an500.ld -Lld \
+		-Wl,--gc-sections test/target/printf_only.c \
+		$(addprefix $(TDIR)/mps2-an500-nano/,startup.o $(notdir $(mps2-an500_SYS:.c=.o))) \
+		-L$(LIB_DIR)/cortex-m7 -llistheap $(LIB_DIR)/listheap.ld -o $(TDIR)/link-negative.elf 2>$(TDIR)/link-negative.log; then \
+		echo "linkcheck: printf-only image linked with listheap.ld AFTER -llistheap: its ASSERT is void" >&2; exit 1; \
+	elif grep -q "listheap.ld: listheap's malloc family is not in the link" $(TDIR)/link-negative.log; then \
+		echo "linkcheck: listheap.ld after -llistheap fails the link with listheap.ld's own message, as expected"; \
+	else cat $(TDIR)/link-negative.log; exit 1; fi
+	@touch $@
+
+# What listheap.ld costs an image that calls malloc: nothing. malloc_only linked plain with the
+# fragment and without it must come out the same size, text, data and bss (docs/integration.md
+# states the figure; linkcheck.sh lacks checks what must be absent).
+$(foreach l,$(LIBCS),$(eval $(call target_image,mps2-an500,$(l),bare,malloc_only)))
+FRAGMENT_PAIRS := $(foreach l,$(LIBCS),$(TDIR)/mps2-an500-$(l)/plain/malloc_only.elf $(TDIR)/mps2-an500-$(l)/bare/malloc_only.elf)
+$(TDIR)/fragment-cost.ok: $(FRAGMENT_PAIRS)
+	$(Q)set -- $(FRAGMENT_PAIRS); while [ $$# -gt 0 ]; do \
+		with=$$($(PREFIX)size $$1 | awk 'NR == 2 {print $$1, $$2, $$3}'); \
+		without=$$($(PREFIX)size $$2 | awk 'NR == 2 {print $$1, $$2, $$3}'); \
+		if [ "$$with" != "$$without" ]; then \
+			echo "linkcheck: listheap.ld changes $$1 (text data bss $$with, without it $$without)" >&2; exit 1; fi; \
+		echo "linkcheck: listheap.ld costs $$1 0 bytes (text data bss $$with with and without it)"; \
+		shift 2; done
 	@touch $@
 
 # C++: operator new/delete, std::vector, std::string (libstdc++ from Debian's
@@ -258,6 +311,7 @@ $(TDIR)/$(1)-$(2)/cpp/test_cpp.elf: test/target/test_cpp.cpp $(TDIR)/$(1)-$(2)/b
 		test/target/test_cpp.cpp $(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o))) \
 		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$($(1)_CPU) -llistheap -o $$@
 	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+	$(Q)$$(call entry_checks,$$@,test_cpp)
 endef
 $(eval $(call cpp_image,mps2-an500,nano))
 $(eval $(call cpp_image,netduinoplus2,full))
@@ -274,6 +328,7 @@ $(TDIR)/$(1)-$(2)/irq/test_lock.elf: test/target/test_lock.c $(TDIR)/$(1)-$(2)/b
 		$(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o)) cmocka.o target_cmocka.o) \
 		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$($(1)_CPU) -llistheap_irq -o $$@
 	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+	$(Q)$$(call entry_checks,$$@,test_lock)
 endef
 $(eval $(call lock_image,mps2-an500,nano))
 $(eval $(call lock_image,netduinoplus2,full))
@@ -294,6 +349,7 @@ $(TDIR)/$(1)-$(2)/$(3)/test_irq_stress.elf: test/target/test_irq_stress.c $(TDIR
 		$(addprefix $(TDIR)/$(1)-$(2)/,startup.o $(notdir $($(1)_SYS:.c=.o))) \
 		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$($(1)_CPU) -llistheap_$(3) -o $$@
 	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+	$(Q)$$(call entry_checks,$$@,test_irq_stress)
 endef
 $(foreach k,irq nolock,$(eval $(call stress_image,mps2-an500,nano,$(k))) $(eval $(call stress_image,netduinoplus2,full,$(k))))
 STRESS_IMAGES := $(foreach k,irq nolock,$(TDIR)/mps2-an500-nano/$(k)/test_irq_stress.elf $(TDIR)/netduinoplus2-full/$(k)/test_irq_stress.elf)
@@ -342,7 +398,7 @@ $(TDIR)/testbed-negative-$(1).ok: test/target/fault_demo.c $(TDIR)/$(1)-nano/bas
 endef
 $(foreach b,$(BOARDS),$(eval $(call testbed_negative,$(b))))
 
-test-images: $(TDIR)/link-negative.ok $(foreach b,$(BOARDS),$(TDIR)/testbed-negative-$(b).ok) $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
+test-images: $(TDIR)/link-negative.ok $(TDIR)/fragment-cost.ok $(foreach b,$(BOARDS),$(TDIR)/testbed-negative-$(b).ok) $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
 	$(Q)tools/linkcheck.sh heap $(H750_ELF) 0x24000000 0x24080000
 	$(Q)for elf in $(TDIR)/*/*/seed_demo.elf $(H750_ELF); do \
 		if $(PREFIX)nm $$elf | grep -qiE ' (_?v?f?i?printf|_?_?sinit|_malloc_stats_r)$$'; then \

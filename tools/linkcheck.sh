@@ -7,6 +7,11 @@
 #   tools/linkcheck.sh elf <image.elf> <image.map>
 #                                           the image has no _sbrk/_sbrk_r and links no newlib
 #                                           malloc member; malloc and _malloc_r are listheap's
+#   tools/linkcheck.sh uses <image.map> <function>...
+#                                           each function is in the image and is listheap's
+#   tools/linkcheck.sh lacks <image.map> <entry>...
+#                                           the image holds no listheap code for these entry
+#                                           points (realloc, calloc, memalign: see below)
 #
 # How the family is derived: the "seed" names below are the C/POSIX/newlib allocation entry
 # points; every libc.a/libc_nano.a member that defines one of them is a malloc member, and
@@ -61,6 +66,18 @@ family() {
     rm -rf "$tmp"
 }
 
+# "<section> <file>" for every input section the map shows kept in the image (the memory map
+# part, not "Discarded input sections"); ld puts a long section name on a line of its own and
+# the address, size and file on the next.
+kept_sections() {
+    awk '/^Linker script and memory map/ { on = 1; next }
+        !on { next }
+        pending != "" { if ($1 ~ /^0x/ && NF >= 3) print pending, $3; pending = ""; next }
+        /^ \.[^ ]+$/ { pending = $1; next }
+        /^ \.[^ ]+ +0x/ && NF >= 4 { print $1, $4 }' "$1"
+}
+# listheap's own code: members of liblistheap*.a (whichever variant), not the user's objects
+listheap_file_re='liblistheap[A-Za-z0-9_]*\.a\('
 
 case "${1:-}" in
 family)
@@ -106,6 +123,46 @@ elf)
     done
     [ $bad -eq 0 ] || exit 1
     ;;
+uses)
+    # uses <image.map> <function>...: each function's section (-ffunction-sections: .text.<name>)
+    # is kept in the image and comes from liblistheap. The printf-only image must use listheap's
+    # _malloc_r although nothing in it calls malloc.
+    map=$2
+    shift 2
+    bad=0
+    for fn in "$@"; do
+        if ! kept_sections "$map" | grep -E "^\.text\.$fn " | grep -Eq "$listheap_file_re"; then
+            echo "linkcheck: $map: $fn is not listheap's code in the image" >&2
+            bad=1
+        fi
+    done
+    [ $bad -eq 0 ] || exit 1
+    echo "linkcheck: ${map%.map} uses listheap's $*"
+    ;;
+lacks)
+    # lacks <image.map> <entry>...: no section kept from liblistheap whose function name contains
+    # the entry (realloc: realloc, _realloc_r, __wrap_realloc, listheap_realloc, its _err form...;
+    # memalign also stands for aligned_alloc, posix_memalign, valloc and pvalloc). An image must
+    # not pay for an entry point it never calls; EXTERN(_realloc_r) in listheap.ld once made
+    # every image pay for all of them.
+    map=$2
+    shift 2
+    kept_sections "$map" | grep -Eq "$listheap_file_re" ||
+        { echo "linkcheck: $map shows no section of liblistheap: map format not understood" >&2; exit 1; }
+    bad=0
+    for entry in "$@"; do
+        re=$entry
+        [ "$entry" = memalign ] && re='memalign|aligned_alloc|valloc'
+        found=$(kept_sections "$map" | grep -E "$listheap_file_re" | awk '{print $1}' |
+            grep -E "^\.text\..*($re)" | tr '\n' ' ')
+        if [ -n "$found" ]; then
+            echo "linkcheck: $map: listheap code for $entry, which the image never calls: $found" >&2
+            bad=1
+        fi
+    done
+    [ $bad -eq 0 ] || exit 1
+    echo "linkcheck: ${map%.map} holds no listheap code for $*"
+    ;;
 heap)
     # heap <image.elf> <lo> <hi>: [__heap_start, __heap_end) lies within [lo, hi) and no other
     # allocated section of the image overlaps it.
@@ -137,7 +194,7 @@ heap)
         "$(basename "$elf")" $hs $he $(((he - hs) / 1024)) $lo $hi
     ;;
 *)
-    echo "usage: $0 family | lib <liblistheap.a> | elf <image.elf> <image.map> | heap <elf> <lo> <hi>" >&2
+    echo "usage: $0 family | lib <liblistheap.a> | elf <image.elf> <image.map> | uses <map> <fn>... | lacks <map> <entry>... | heap <elf> <lo> <hi>" >&2
     exit 2
     ;;
 esac

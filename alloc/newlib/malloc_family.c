@@ -2,8 +2,8 @@
  * newlib glue: the whole malloc family of newlib and newlib-nano, its reentrant _r forms and
  * the __wrap_ forms, routed to listheap. Everything is in this one translation unit ON PURPOSE:
  * whichever of these symbols the linker needs first (malloc from the application, __wrap_malloc
- * under -Wl,--wrap=malloc, _malloc_r from newlib's stdio, or EXTERN(_malloc_r) in
- * ld/listheap.ld) brings all of them, so no newlib malloc member is ever pulled in beside it
+ * under -Wl,--wrap=malloc, _malloc_r from newlib's stdio, or EXTERN(__listheap_malloc_family)
+ * in listheap.ld) brings all of them, so no newlib malloc member is ever pulled in beside it
  * (newlib's own objects bundle several of these names: a partial set ends in "multiple
  * definition" or in two allocators). Built with -ffunction-sections, so --gc-sections still
  * drops what an image never calls. One exception: malloc_stats/mstats (and their _r and
@@ -204,3 +204,12 @@ WRAP(size_t, malloc_usable_size, (void *))
 WRAP(struct mallinfo, mallinfo, (void))
 WRAP(int, mallopt, (int, int))
 WRAP(int, malloc_trim, (size_t))
+
+/* ---------------------------------------------------------------- the symbol listheap.ld names
+ * listheap.ld says EXTERN(__listheap_malloc_family) (on a link line: -u __listheap_malloc_family)
+ * so that the linker takes this object from liblistheap.a before it scans libc.a, even when
+ * nothing but newlib's stdio or libstdc++'s operator new will ask for _malloc_r or malloc.
+ * The symbol is absolute (`.set`, no section): --gc-sections keeps the sections that contain
+ * EXTERN/-u symbols, and this one is in none, so naming it costs no byte of code. Naming an
+ * entry point instead (EXTERN(_malloc_r ...)) would keep that function in every image. */
+__asm__(".globl __listheap_malloc_family\n\t.set __listheap_malloc_family, 0");

@@ -1,9 +1,10 @@
 /*
  * The hard link case: an application that never calls malloc, only printf. Nothing in it asks
- * the linker for listheap's malloc family, so without listheap.ld (EXTERN(_malloc_r ...)) the
- * linker would meet newlib's _malloc_r inside libc.a first and take newlib's allocator (and
- * its _sbrk, which this project does not provide: that link fails; `make test` checks that it
- * does). With listheap.ld, newlib's stdio allocates from listheap.
+ * the linker for listheap's malloc family, so without listheap.ld (which makes the linker load
+ * it: EXTERN(__listheap_malloc_family)) the linker would meet newlib's _malloc_r inside libc.a
+ * first and take newlib's allocator (and its _sbrk, which this project does not provide: that
+ * link fails; `make test` checks that it does). With listheap.ld, newlib's stdio allocates from
+ * listheap.
  * Exit code 0 when stdout's buffer came from listheap and the heap checks clean.
  */
 #include <stdio.h>
