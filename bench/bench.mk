@@ -147,12 +147,16 @@ bench-images: $(foreach a,$(BENCH_ALLOCS),$(BENCH_DIR)/$(a)/bench.elf) \
 # BENCH_PROFILE_TICKS mixed ticks, attributed to functions and source lines. The same prefix
 # is also timed under -icount: the two methods must give the same instructions per call. For
 # listheap-irq the profile also counts, exactly, the longest stretch run with PRIMASK set.
+# The whole trace workload is profiled too (listheap and newlib-nano: the trace targets'
+# evidence); it is the longest profile, about a minute.
 BENCH_PROFILE_ALLOCS := listheap listheap-irq nano
+BENCH_PROFILE_TRACE_ALLOCS := listheap nano
 BENCH_PROFILE_OPS := 2000
 BENCH_PROFILE_TICKS := 300
 bench_prof_arg_churn := churn:$(BENCH_PROFILE_OPS)
 bench_prof_arg_mixed := mixed:$(BENCH_PROFILE_TICKS)
-define bench_profile # $(1) = allocator, $(2) = churn | mixed
+bench_prof_arg_trace := trace
+define bench_profile # $(1) = allocator, $(2) = churn | mixed | trace
 $(BENCH_DIR)/profile/$(1)-$(2).txt: $(BENCH_DIR)/$(1)/bench.elf bench/profile.py
 	@mkdir -p $$(@D)
 	@echo "  PROFILE $(1) $(bench_prof_arg_$(2))"
@@ -164,7 +168,9 @@ $(BENCH_DIR)/profile/$(1)-$(2).out: $(BENCH_DIR)/$(1)/bench.elf
 	$(Q)mv $$@.tmp $$@
 endef
 $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(eval $(call bench_profile,$(a),$(w)))))
-BENCH_PROFILES := $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(BENCH_DIR)/profile/$(a)-$(w).txt $(BENCH_DIR)/profile/$(a)-$(w).out))
+$(foreach a,$(BENCH_PROFILE_TRACE_ALLOCS),$(eval $(call bench_profile,$(a),trace)))
+BENCH_PROFILES := $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(BENCH_DIR)/profile/$(a)-$(w).txt $(BENCH_DIR)/profile/$(a)-$(w).out)) \
+	$(foreach a,$(BENCH_PROFILE_TRACE_ALLOCS),$(BENCH_DIR)/profile/$(a)-trace.txt $(BENCH_DIR)/profile/$(a)-trace.out)
 
 # ---------------------------------------------------------------- host: callgrind
 # -m32 (ILP32, like Cortex-M) where the kernel runs 32-bit binaries; valgrind cannot run them
