@@ -224,7 +224,9 @@ BENCH_SIZES := $(foreach c,$(ARM_CPUS),$(foreach a,$(BENCH_SIZE_ALLOCS),$(foreac
 	$(foreach k,1 2,$(BENCH_DIR)/size/cortex-m7/listheap-$(k)-ld.elf)
 
 # ---------------------------------------------------------------- the report
-bench: $(BENCH_RUNS) $(BENCH_HOST_RUNS) $(BENCH_SIZES) $(BENCH_PROFILES) $(BENCH_DIR)/trace/fwdemo-nano.trace $(BENCH_DIR)/trace/fwdemo-full.trace
+# The profiles first: they are the longest jobs (the trace profile about a minute), so under -j
+# the short QEMU runs fill the other cores meanwhile.
+bench: $(BENCH_PROFILES) $(BENCH_RUNS) $(BENCH_HOST_RUNS) $(BENCH_SIZES) $(BENCH_DIR)/trace/fwdemo-nano.trace $(BENCH_DIR)/trace/fwdemo-full.trace
 	$(Q)PREFIX=$(PREFIX) python3 bench/report.py --dir $(BENCH_DIR) --allocs "$(BENCH_ALLOCS)" \
 		--cpus "$(ARM_CPUS)" --icount "$(BENCH_ICOUNT)" --heap $(BENCH_HEAP) \
 		--traces "$(BENCH_TRACES)" --md docs/benchmarks.md --png docs/benchmarks.png
