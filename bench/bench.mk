@@ -17,7 +17,9 @@
 #   - the same with BENCH_LATENCY=1 (BENCH_LAT_ALLOCS): interrupt latency;
 #   - bench/host.c + workloads.c + alloc/ for the host (gcc -m32, or -m64 where 32-bit binaries
 #     cannot run) under callgrind;
-#   - bench/size_main.c linked with and without malloc & co. for every CPU and allocator.
+#   - bench/size_main.c linked without allocator calls, with malloc+free+realloc+calloc and
+#     with malloc+free only, for every CPU and allocator (and, for listheap on the Cortex-M7,
+#     the two calling images again with listheap.ld on the link line).
 
 BENCH_DIR := $(BUILD)/bench
 BENCH_HEAP ?= 65536
@@ -145,12 +147,16 @@ bench-images: $(foreach a,$(BENCH_ALLOCS),$(BENCH_DIR)/$(a)/bench.elf) \
 # BENCH_PROFILE_TICKS mixed ticks, attributed to functions and source lines. The same prefix
 # is also timed under -icount: the two methods must give the same instructions per call. For
 # listheap-irq the profile also counts, exactly, the longest stretch run with PRIMASK set.
+# The whole trace workload is profiled too (listheap and newlib-nano: the trace targets'
+# evidence); it is the longest profile, about a minute.
 BENCH_PROFILE_ALLOCS := listheap listheap-irq nano
+BENCH_PROFILE_TRACE_ALLOCS := listheap nano
 BENCH_PROFILE_OPS := 2000
 BENCH_PROFILE_TICKS := 300
 bench_prof_arg_churn := churn:$(BENCH_PROFILE_OPS)
 bench_prof_arg_mixed := mixed:$(BENCH_PROFILE_TICKS)
-define bench_profile # $(1) = allocator, $(2) = churn | mixed
+bench_prof_arg_trace := trace
+define bench_profile # $(1) = allocator, $(2) = churn | mixed | trace
 $(BENCH_DIR)/profile/$(1)-$(2).txt: $(BENCH_DIR)/$(1)/bench.elf bench/profile.py
 	@mkdir -p $$(@D)
 	@echo "  PROFILE $(1) $(bench_prof_arg_$(2))"
@@ -162,7 +168,9 @@ $(BENCH_DIR)/profile/$(1)-$(2).out: $(BENCH_DIR)/$(1)/bench.elf
 	$(Q)mv $$@.tmp $$@
 endef
 $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(eval $(call bench_profile,$(a),$(w)))))
-BENCH_PROFILES := $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(BENCH_DIR)/profile/$(a)-$(w).txt $(BENCH_DIR)/profile/$(a)-$(w).out))
+$(foreach a,$(BENCH_PROFILE_TRACE_ALLOCS),$(eval $(call bench_profile,$(a),trace)))
+BENCH_PROFILES := $(foreach a,$(BENCH_PROFILE_ALLOCS),$(foreach w,churn mixed,$(BENCH_DIR)/profile/$(a)-$(w).txt $(BENCH_DIR)/profile/$(a)-$(w).out)) \
+	$(foreach a,$(BENCH_PROFILE_TRACE_ALLOCS),$(BENCH_DIR)/profile/$(a)-trace.txt $(BENCH_DIR)/profile/$(a)-trace.out)
 
 # ---------------------------------------------------------------- host: callgrind
 # -m32 (ILP32, like Cortex-M) where the kernel runs 32-bit binaries; valgrind cannot run them
@@ -198,19 +206,27 @@ bench_size_listheap = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap
 bench_size_listheap-checked = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap_debug
 bench_size_listheap-irq = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap_irq
 bench_size_listheap-plainlinks = --specs=nano.specs -L$(LIB_DIR)/$(1) -llistheap_plainlinks
-# $(1) = cpu, $(2) = allocator, $(3) = 0 | 1 (calls malloc & co.)
+# $(1) = cpu, $(2) = allocator, $(3) = 0 (no call) | 1 (malloc, free, realloc, calloc) |
+# 2 (malloc and free), $(4) = image suffix, $(5) = extra link inputs
 define bench_size
-$(BENCH_DIR)/size/$(1)/$(2)-$(3).elf: bench/size_main.c bench/sbrk.c $(if $(filter listheap%,$(2)),$(LIB_DIR)/$(1)/liblistheap.a $(LIB_DIR)/$(1)/liblistheap_debug.a $(LIB_DIR)/$(1)/liblistheap_irq.a $(LIB_DIR)/$(1)/liblistheap_plainlinks.a)
+$(BENCH_DIR)/size/$(1)/$(2)-$(3)$(4).elf: bench/size_main.c bench/sbrk.c $(if $(filter listheap%,$(2)),$(LIB_DIR)/$(1)/liblistheap.a $(LIB_DIR)/$(1)/liblistheap_debug.a $(LIB_DIR)/$(1)/liblistheap_irq.a $(LIB_DIR)/$(1)/liblistheap_plainlinks.a $(LIB_DIR)/include/listheap.h)
 	@mkdir -p $$(@D)
 	$(Q)$(CC_ARM) $($(1)_CPU) $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) -DCALLS=$(3) \
 		-nostartfiles -T ld/mps2-an500.ld -Lld -Wl,--gc-sections -Wl,-Map=$$(@:.elf=.map) \
-		bench/size_main.c $$(call bench_size_$(2),$(1)) -o $$@
+		bench/size_main.c $(5) $$(call bench_size_$(2),$(1)) -o $$@
 endef
-$(foreach c,$(ARM_CPUS),$(foreach a,$(BENCH_SIZE_ALLOCS),$(foreach k,0 1,$(eval $(call bench_size,$(c),$(a),$(k))))))
-BENCH_SIZES := $(foreach c,$(ARM_CPUS),$(foreach a,$(BENCH_SIZE_ALLOCS),$(foreach k,0 1,$(BENCH_DIR)/size/$(c)/$(a)-$(k).elf)))
+$(foreach c,$(ARM_CPUS),$(foreach a,$(BENCH_SIZE_ALLOCS),$(foreach k,0 1 2,$(eval $(call bench_size,$(c),$(a),$(k),,)))))
+# The same calling images of listheap with the fragment that docs/integration.md puts on the
+# plain link line: its EXTERN(...) symbols are --gc-sections roots, so the difference to the
+# images above is what the fragment keeps that the calls alone would not.
+$(foreach k,1 2,$(eval $(call bench_size,cortex-m7,listheap,$(k),-ld,$(LIB_DIR)/listheap.ld)))
+BENCH_SIZES := $(foreach c,$(ARM_CPUS),$(foreach a,$(BENCH_SIZE_ALLOCS),$(foreach k,0 1 2,$(BENCH_DIR)/size/$(c)/$(a)-$(k).elf))) \
+	$(foreach k,1 2,$(BENCH_DIR)/size/cortex-m7/listheap-$(k)-ld.elf)
 
 # ---------------------------------------------------------------- the report
-bench: $(BENCH_RUNS) $(BENCH_HOST_RUNS) $(BENCH_SIZES) $(BENCH_PROFILES) $(BENCH_DIR)/trace/fwdemo-nano.trace $(BENCH_DIR)/trace/fwdemo-full.trace
+# The profiles first: they are the longest jobs (the trace profile about a minute), so under -j
+# the short QEMU runs fill the other cores meanwhile.
+bench: $(BENCH_PROFILES) $(BENCH_RUNS) $(BENCH_HOST_RUNS) $(BENCH_SIZES) $(BENCH_DIR)/trace/fwdemo-nano.trace $(BENCH_DIR)/trace/fwdemo-full.trace
 	$(Q)PREFIX=$(PREFIX) python3 bench/report.py --dir $(BENCH_DIR) --allocs "$(BENCH_ALLOCS)" \
 		--cpus "$(ARM_CPUS)" --icount "$(BENCH_ICOUNT)" --heap $(BENCH_HEAP) \
 		--traces "$(BENCH_TRACES)" --md docs/benchmarks.md --png docs/benchmarks.png

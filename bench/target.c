@@ -12,7 +12,8 @@
  * Output (semihosting SYS_WRITE to ":tt", QEMU's stdout), one record a line, parsed by bench/report.py:
  *   B <alloc> <workload>                     header
  *   K <base ticks> <ticks for L instr> <L>    the calibration in force
- *   M <name> <value>                         a figure the workload reports
+ *   M <name> <value>                         a figure the workload reports (warmup_malloc and
+ *                                            warmup_free: the first calls, left out of S)
  *   S <op> <calls> <sum> <p50> <p99> <max> <index of the max call>   instructions per call
  *   L <samples> <masked samples> <max masked instr> <baseline ticks>  (latency builds)
  *   E <status>                               end; the exit status is the same
@@ -179,7 +180,13 @@ static void record(enum bench_op op, uint32_t ticks) {
     }
 }
 
+/* Called once, after the warm-up malloc(1)/free of bench/workloads.c: their cost (the first
+ * call on a fresh heap, where an allocator may set itself up) is printed, then forgotten. */
 void bench_reset_samples(void) {
+    if (sample_count[OP_MALLOC])
+        bench_metric("warmup_malloc", (uint32_t)sample_sum[OP_MALLOC]);
+    if (sample_count[OP_FREE])
+        bench_metric("warmup_free", (uint32_t)sample_sum[OP_FREE]);
     for (int op = 0; op < OP_COUNT; op++) {
         sample_count[op] = 0;
         sample_sum[op] = 0;

@@ -8,6 +8,10 @@
  *
  * Every block handed out is stamped (first word if it has more than 4 bytes, and last byte) and checked before it is freed
  * or after it is moved, so an allocator that returned overlapping memory fails the run.
+ *
+ * realloc's moves are counted from outside, by comparing pointers only: of the reallocs of a
+ * live block (old pointer not NULL) to a size above 0 that succeed, how many returned another
+ * address (metrics realloc_resized and realloc_moved, reported when the workload made any).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +21,7 @@
 
 static int damaged; /* a stamp did not survive: the allocator returned overlapping memory */
 static uint32_t failures;
+static uint32_t realloc_resized, realloc_moved; /* see the top of this file */
 
 static void stamp(void *p, size_t n, uint32_t tag) {
     unsigned char *b = p;
@@ -89,10 +94,17 @@ static void blk_free(struct blk *b) {
 static int blk_realloc(struct blk *b, size_t n) {
     if (b->p)
         check(b->p, b->n, b->tag);
+    /* the old address as a number: after a move the old pointer's value is indeterminate */
+    uintptr_t old = (uintptr_t)b->p;
     void *q = bench_realloc(b->p, n);
     if (!q) {
         failures++;
         return 0;
+    }
+    if (old && n > 0) {
+        realloc_resized++;
+        if ((uintptr_t)q != old)
+            realloc_moved++;
     }
     size_t kept = b->n < n ? b->n : n;
     b->p = q;
@@ -547,6 +559,10 @@ int bench_run_workload(const char *name) {
         if (name_is(name, workloads[i].name)) {
             int status = workloads[i].run();
             bench_metric("failures", failures);
+            if (realloc_resized) {
+                bench_metric("realloc_resized", realloc_resized);
+                bench_metric("realloc_moved", realloc_moved);
+            }
             bench_metric("damaged", (uint32_t)damaged);
             return status || damaged;
         }
