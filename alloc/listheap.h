@@ -21,7 +21,10 @@
  *               bitmap (two count-trailing-zeros), one split and one list insert or removal.
  *               free, realloc and usable_size validate the pointer against each region: at
  *               most LISTHEAP_MAX_REGIONS comparisons. calloc and a moving realloc add a
- *               memset/memmove of the payload, done outside the lock. listheap_check(),
+ *               memset/memmove of the payload, done outside the lock. realloc grows in place
+ *               into a free successor or, when that is not enough, a free predecessor too:
+ *               it then returns a lower pointer and memmoves the payload down (outside the
+ *               lock); only when neither is enough does it allocate, copy and free. listheap_check(),
  *               listheap_walk() and listheap_get_stats() are O(number of blocks + classes).
  *               The very first allocation may initialise the heap from the linker symbols.
  *   Fit         a request is served from the head of its own size class when that block is

@@ -21,7 +21,7 @@ WORKLOADS = ('churn', 'mixed', 'frag', 'worst', 'trace')
 # "worst single call over every workload": the bytes-per-request workload makes calls too
 WORST_WORKLOADS = WORKLOADS + ('sizes',)
 # metrics shown elsewhere than in the per-workload extra tables
-HIDDEN_METRICS = ('damaged', 'realloc_resized', 'realloc_moved', 'warmup_malloc', 'warmup_free')
+HIDDEN_METRICS = ('damaged', 'realloc_resized', 'realloc_moved', 'realloc_copied', 'warmup_malloc', 'warmup_free')
 KB = 1024
 LABEL = {
     'nano': 'newlib-nano', 'newlib': 'newlib', 'picolibc': 'picolibc',
@@ -219,7 +219,8 @@ def main():
     def moves(al, wl):
         """(moved, resized) reallocs of a live block to a size > 0 (bench/workloads.c)."""
         m = runs[al][wl].metrics
-        return (m['realloc_moved'], m['realloc_resized']) if m.get('realloc_resized') else None
+        return ((m['realloc_moved'], m['realloc_resized'], m.get('realloc_copied', 0))
+                if m.get('realloc_resized') else None)
 
     def warmup(al, op):
         vals = sorted(set(r.metrics['warmup_' + op] for w_, r in runs[al].items()
@@ -228,7 +229,7 @@ def main():
 
     def moves_pct(al, wl):
         mv = moves(al, wl)
-        return None if mv is None else 100.0 * mv[0] / mv[1]
+        return None if mv is None else (100.0 * mv[0] / mv[1], 100.0 * mv[2] / mv[1])
 
     # code and static RAM: image k (1: malloc+free+realloc+calloc, 2: malloc+free) minus the
     # image without calls; sizes = the four-call image, sizes_mf = malloc+free only
@@ -276,7 +277,7 @@ def main():
     ref = REF
     headers = ['allocator', 'churn malloc+free', 'mixed malloc+free', 'trace malloc',
                'trace free', 'churn malloc mean/p99/max', 'churn free mean/p99/max',
-               'mixed realloc mean/p99/max', 'mixed realloc moves', 'worst malloc', 'worst free',
+               'mixed realloc mean/p99/max', 'mixed realloc moves / to another block', 'worst malloc', 'worst free',
                'heap efficiency', 'bytes for malloc(1)/(16)/(100)', 'code M7 m+f+r+c',
                'code M7 m+f', 'static RAM', 'IRQs masked max']
 
@@ -299,7 +300,7 @@ def main():
             '%.1f / %d / %d' % (cm['mean'], cm['p99'], cm['max']),
             '%.1f / %d / %d' % (cf['mean'], cf['p99'], cf['max']),
             '%.1f / %d / %d' % (mr['mean'], mr['p99'], mr['max']),
-            '-' if mp is None else '%.1f%%' % mp,
+            '-' if mp is None else '%.1f%% / %.1f%%' % mp,
             '%d (%s)' % wm + (ratio(wm[0], worst_call(ref, 'malloc')[0]) if al != ref else ''),
             '%d (%s)' % wf + (ratio(wf[0], worst_call(ref, 'free')[0]) if al != ref else ''),
             '%.2f%%' % efficiency(al),
@@ -427,14 +428,17 @@ def main():
 
             def moves_cell(al):
                 mv = moves(al, wl)
-                return '-' if mv is None else '%.1f%% (%d of %d)' % (100.0 * mv[0] / mv[1], mv[0], mv[1])
+                return '-' if mv is None else '%.1f%% (%d of %d), %.1f%% to another block' % (
+                    100.0 * mv[0] / mv[1], mv[0], mv[1], 100.0 * mv[2] / mv[1])
             w(table(['allocator'] + extra + (['realloc moves'] if has_moves else []),
                     [[LABEL.get(al, al)] + [runs[al][wl].metrics.get(k, '-') for k in extra] +
                      ([moves_cell(al)] if has_moves else []) for al in allocs]))
         w('')
     w('"realloc moves": of the reallocs of a live block to a size above 0 that succeeded, the '
-      'share that returned another address than the old one (bench/workloads.c compares the '
-      'pointers; no allocator is asked).')
+      'share that returned another address than the old one, and the share that landed in '
+      'another block (the new range does not overlap the old one: allocated, copied, freed); '
+      'the difference is a block grown in place into its free predecessor, which returns a '
+      'lower address (bench/workloads.c compares the pointers; no allocator is asked).')
     w('')
     w('Not in the tables (nor in "worst"): before every workload one `malloc(1)` and its `free` '
       'on the fresh heap, where an allocator may set itself up, are timed but left out. Their '
@@ -477,13 +481,18 @@ def main():
              for al in allocs]))
     w('')
     if sizes_ld:
-        w('docs/integration.md\'s plain link line also names `listheap.ld` (needed only when the '
-          'application never calls malloc itself). Its `EXTERN(...)` symbols are '
-          '`--gc-sections` roots, so what they name stays even when never called: linked with '
-          'it, listheap\'s Cortex-M7 images gain %s.' % ' and '.join(
-              '%d bytes instead of %d (%s)' % (
-                  sizes_ld[k][0], (sizes if k == 1 else sizes_mf)[('cortex-m7', L)][0],
-                  'm+f+r+c' if k == 1 else 'm+f') for k in sorted(sizes_ld)))
+        pairs = [(sizes_ld[k][0], (sizes if k == 1 else sizes_mf)[('cortex-m7', L)][0],
+                  'm+f+r+c' if k == 1 else 'm+f') for k in sorted(sizes_ld)]
+        if all(a == b for a, b, _ in pairs):
+            w('docs/integration.md\'s plain link line also names `listheap.ld` (needed only when '
+              'the application never calls malloc itself): linked with it, listheap\'s '
+              'Cortex-M7 images gain exactly as much (%s): the fragment forces no code in.'
+              % ', '.join('%s %d bytes' % (k, a) for a, _, k in pairs))
+        else:
+            w('docs/integration.md\'s plain link line also names `listheap.ld` (needed only when '
+              'the application never calls malloc itself). Linked with it, listheap\'s '
+              'Cortex-M7 images gain %s: the fragment keeps code that is never called.'
+              % ' and '.join('%d bytes instead of %d (%s)' % p for p in pairs))
         w('')
     w('What the calls bring into the Cortex-M7 image, symbol by symbol (aliases counted once):')
     w('')
@@ -895,10 +904,10 @@ def analysis(d, L, ref, targets, st, runs, sizes_ld, cpus):
                             own, ', '.join('`%s` %d' % x for x in libc))) if libc else
                         'All of it listheap\'s own code and glue (no libc helper)',
                         symbol_list([x for x in added if x[2] in 'TtWw'][:6])))
-            if k in sizes_ld:
+            if k in sizes_ld and sizes_ld[k][0] != t['v']:
                 text += (' With `listheap.ld` on the link line too (docs/integration.md\'s plain '
-                         'link line), the image gains %d bytes instead: the fragment\'s '
-                         '`EXTERN(...)` symbols are `--gc-sections` roots.' % sizes_ld[k][0])
+                         'link line), the image gains %d bytes instead: the fragment keeps '
+                         'code that is never called.' % sizes_ld[k][0])
             w(text)
         elif t['key'] == 'efficiency':
             m = runs[L]['frag'].metrics

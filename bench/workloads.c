@@ -11,7 +11,10 @@
  *
  * realloc's moves are counted from outside, by comparing pointers only: of the reallocs of a
  * live block (old pointer not NULL) to a size above 0 that succeed, how many returned another
- * address (metrics realloc_resized and realloc_moved, reported when the workload made any).
+ * address (metrics realloc_resized and realloc_moved, reported when the workload made any),
+ * and of those how many landed in another block, i.e. the new range does not overlap the old
+ * one (realloc_copied): an allocator that grows a block into its free predecessor returns a
+ * lower address that still overlaps the old block.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +24,7 @@
 
 static int damaged; /* a stamp did not survive: the allocator returned overlapping memory */
 static uint32_t failures;
-static uint32_t realloc_resized, realloc_moved; /* see the top of this file */
+static uint32_t realloc_resized, realloc_moved, realloc_copied; /* see the top of this file */
 
 static void stamp(void *p, size_t n, uint32_t tag) {
     unsigned char *b = p;
@@ -105,6 +108,8 @@ static int blk_realloc(struct blk *b, size_t n) {
         realloc_resized++;
         if ((uintptr_t)q != old)
             realloc_moved++;
+        if ((uintptr_t)q + n <= old || (uintptr_t)q >= old + b->n)
+            realloc_copied++;
     }
     size_t kept = b->n < n ? b->n : n;
     b->p = q;
@@ -562,6 +567,7 @@ int bench_run_workload(const char *name) {
             if (realloc_resized) {
                 bench_metric("realloc_resized", realloc_resized);
                 bench_metric("realloc_moved", realloc_moved);
+                bench_metric("realloc_copied", realloc_copied);
             }
             bench_metric("damaged", (uint32_t)damaged);
             return status || damaged;
