@@ -137,7 +137,7 @@ lib: $(ARM_LIBS) $(LIB_DIR)/include/listheap.h
 	@echo "libraries in $(LIB_DIR)/<cpu>/: $(ARM_CPUS)"
 
 # ---------------------------------------------------------------- QEMU targets
-# Every test image is built for BOARDS x LIBCS x LINKS (2 x 2 x 3 = 12 configurations) from
+# Every test image is built for BOARDS x LIBCS x LINKS (2 x 2 x 4 = 16 configurations) from
 # the same liblistheap.a that `make lib` ships, then run by qemu/run.sh; its exit code is the
 # verdict. tools/linkcheck.sh checks every image: no _sbrk, no newlib malloc member.
 BOARDS := mps2-an500 netduinoplus2
