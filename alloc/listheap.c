@@ -531,7 +531,49 @@ HOT unsigned find_class(size_t need) {
 /* Block bytes for an n-byte request (0 when it overflows) and the class to take them from. */
 static void *malloc_failed(size_t n, enum listheap_fault fault, void *where, struct outcome *o);
 
+/* The common case, tried first: a small request whose exact class's head lies in the first
+ * region and passes every check take_head() makes (for an exact class, "header == need" says
+ * no flag and the size of the class; the region test with room `need` puts the tag and the
+ * successor inside the region). Anything else (an empty class, another region, damage) is
+ * left to the general path, which repeats the checks and reports what fails. NULL: not
+ * served here. */
+HOT unsigned char *malloc_exact(size_t n) {
+    if (LISTHEAP_DEBUG || n > LISTHEAP_EXACT_LIMIT - ALIGN - EXTRA_BYTES)
+        return NULL;
+    size_t need = align_up(n + EXTRA_BYTES, ALIGN);
+    if (need < MIN_BLOCK)
+        need = MIN_BLOCK;
+    unsigned c = (unsigned)((need - MIN_BLOCK) / ALIGN);
+    uintptr_t self = heap.lists[c];
+    struct free_block *fb = link_decode(self);
+    unsigned char *block = as_bytes(fb);
+    if (!fb || !region_has_block(&heap.regions[0], fb, need) || fb->header != need ||
+        prev_tag(block + need) != need || !block_prev_is_free(block + need) ||
+        fb->prev_link != link_encode(NULL))
+        return NULL;
+    uintptr_t next_link = fb->next_link;
+    struct free_block *next = link_decode(next_link);
+    if (next) {
+        if (next == fb || !region_has_block(&heap.regions[0], next, MIN_BLOCK) ||
+            next->prev_link != self)
+            return NULL;
+        next->prev_link = fb->prev_link;
+    } else {
+        bitmap_clear(c);
+    }
+    heap.lists[c] = next_link; /* unlinked: the encoded words copied as they are */
+    heap.free_blocks--;
+    set_prev_free_flag(block + need, 0);
+    *header_of(block) = need | FLAG_USED;
+    note_used(need);
+    heap.allocations++;
+    return block;
+}
+
 static unsigned char *malloc_locked(size_t n, struct outcome *o, const void *caller) {
+    unsigned char *exact = malloc_exact(n);
+    if (exact)
+        return exact;
     size_t need = block_bytes_for(n);
     unsigned c = need ? find_class(need) : CLASS_COUNT;
     enum listheap_fault fault = (enum listheap_fault)0;
@@ -781,16 +823,44 @@ static COLD void fault_found(enum listheap_fault fault, const void *ptr) {
     listheap_fault_hook(fault, ptr);
 }
 
+/* The common free, tried first: a live block in the first region whose neighbours are both
+ * allocated (no merge, so no link to check), checked as live_block_of() checks it: header
+ * used with no other flag, sane size; successor used, not claiming a free predecessor, of
+ * sane size or the end marker. It becomes a free block on its list. 0: not this case, or
+ * damage: the general path decides and reports. */
+HOT int free_unmerged(const void *ptr) {
+    unsigned char *block = block_from_payload(ptr);
+    const struct region *r = &heap.regions[0];
+    if (LISTHEAP_DEBUG || !region_has_block(r, block, 1))
+        return 0;
+    size_t h = *header_of(block), size = h & ~FLAG_MASK;
+    if ((h & FLAG_MASK) != FLAG_USED || size < MIN_BLOCK || size > (size_t)(r->end - block))
+        return 0;
+    unsigned char *next = block + size;
+    size_t next_h = *header_of(next);
+    if ((next_h & (FLAG_USED | FLAG_PREV_FREE)) != FLAG_USED ||
+        (next == r->end ? next_h != FLAG_USED : !walk_next(r, next)))
+        return 0;
+    heap.used_bytes -= size;
+    heap.frees++;
+    *header_of(next) = next_h | FLAG_PREV_FREE;
+    free_span(block, size);
+    return 1;
+}
+
 void listheap_free(void *ptr) {
     if (!ptr)
         return;
     lock_key key = lock_acquire();
-    struct live lv;
-    enum listheap_fault fault = live_block_of(ptr, &lv);
-    if (fault)
-        heap.faults++;
-    else
-        free_block_locked(&lv);
+    enum listheap_fault fault = (enum listheap_fault)0;
+    if (!free_unmerged(ptr)) {
+        struct live lv;
+        fault = live_block_of(ptr, &lv);
+        if (fault)
+            heap.faults++;
+        else
+            free_block_locked(&lv);
+    }
     lock_release(key);
     if (fault)
         fault_found(fault, ptr);
