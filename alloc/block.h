@@ -318,23 +318,8 @@ HOT int region_has_block(const struct region *r, const void *block, size_t room)
     return rotate_right_3(offset) < (span >> 3) && span - offset >= room;
 }
 
-/* region_with_room() and node_region() past the first region. */
-const struct region *listheap_other_region_(const void *p, size_t room);
+/* node_region() past the first region. */
 const struct region *listheap_other_node_region_(const void *p);
-
-/* The region with `room` bytes at `p` before its end marker, or NULL. The first region is
- * tried first, inline: one region is the common case. */
-HOT const struct region *region_with_room(const void *p, size_t room) {
-    const struct region *r = &listheap_heap_.regions[0];
-    if (region_has(r, p, room))
-        return r;
-    return listheap_heap_.region_count > 1 ? listheap_other_region_(p, room) : NULL;
-}
-
-/* The region whose blocks include `block` (its header lies before the end marker), or NULL. */
-static inline const struct region *region_holding(const unsigned char *block) {
-    return region_with_room(block, 1);
-}
 
 /* ---------------------------------------------------------------- the validators
  * Every block listheap writes through, and every link it follows, passes one of these first

@@ -125,13 +125,6 @@ HOT unsigned first_class_from(unsigned c) {
 
 /* ---------------------------------------------------------------- regions (block.h) */
 
-COLD const struct region *listheap_other_region_(const void *p, size_t room) {
-    for (unsigned i = 1; i < heap.region_count; i++)
-        if (region_has(&heap.regions[i], p, room))
-            return &heap.regions[i];
-    return NULL;
-}
-
 COLD const struct region *listheap_other_node_region_(const void *p) {
     for (unsigned i = 1; i < heap.region_count; i++)
         if (region_has_block(&heap.regions[i], p, MIN_BLOCK))
@@ -434,13 +427,16 @@ struct live {
 /* Past the fast test of live_block_of: a payload pointer in a region other than the first,
  * or the fault that describes it (FOREIGN, MISALIGNED). */
 static COLD const struct region *region_of_payload(const void *ptr, enum listheap_fault *fault) {
-    const struct region *r = region_holding(block_from_payload(ptr));
-    if (!r)
-        *fault = LISTHEAP_FAULT_FOREIGN;
-    else if ((uintptr_t)ptr % ALIGN)
+    for (unsigned i = 0; i < heap.region_count; i++) {
+        const struct region *r = &heap.regions[i];
+        if (!region_has(r, block_from_payload(ptr), 1))
+            continue;
+        if ((uintptr_t)ptr % ALIGN == 0)
+            return r;
         *fault = LISTHEAP_FAULT_MISALIGNED;
-    else
-        return r;
+        return NULL;
+    }
+    *fault = LISTHEAP_FAULT_FOREIGN;
     return NULL;
 }
 
