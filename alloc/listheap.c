@@ -411,7 +411,9 @@ static uintptr_t *predecessor_link(const struct region *r, unsigned char *block)
     if (tag < MIN_BLOCK || tag % ALIGN || tag > (size_t)(block - r->first))
         return NULL;
     unsigned char *prev = block - tag;
-    if (free_block_size(r, prev) != tag)
+    /* free_block_size(r, prev) == tag, knowing what the caller has checked: the block's tag
+     * is the word just read, and its successor is `block`, whose P flag is set */
+    if (*header_of(prev) != tag)
         return NULL;
     return link_to(as_free(prev), tag);
 }
