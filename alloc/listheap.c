@@ -179,6 +179,19 @@ static NOINLINE void unlink_at(struct free_block *fb, uintptr_t *link) {
     heap.free_blocks--;
 }
 
+/* Unlink fb, the validated head of list c (unlink_at() without finding the class from the
+ * slot, inline on malloc's paths). */
+HOT void pop_head(unsigned c, struct free_block *fb) {
+    uintptr_t next_link = fb->next_link;
+    struct free_block *next = link_decode(next_link);
+    heap.lists[c] = next_link; /* the encoded words copied as they are */
+    if (next)
+        next->prev_link = fb->prev_link;
+    else
+        bitmap_clear(c);
+    heap.free_blocks--;
+}
+
 /* Push the free block at `block`, of `size` bytes, on its class's list. */
 static NOINLINE void list_insert(unsigned char *block, size_t size) {
     struct free_block *fb = as_free(block);
@@ -510,7 +523,7 @@ HOT unsigned char *take_head(unsigned c, size_t need, size_t gap, enum listheap_
         *fault = LISTHEAP_FAULT_BAD_LINK;
         return NULL;
     }
-    unlink_at(fb, slot);
+    pop_head(c, fb);
     return as_bytes(fb);
 }
 
@@ -549,18 +562,11 @@ HOT unsigned char *malloc_exact(size_t n) {
         prev_tag(block + need) != need || !block_prev_is_free(block + need) ||
         fb->prev_link != link_encode(NULL))
         return NULL;
-    uintptr_t next_link = fb->next_link;
-    struct free_block *next = link_decode(next_link);
-    if (next) {
-        if (next == fb || !region_has_block(&heap.regions[0], next, MIN_BLOCK) ||
-            next->prev_link != self)
-            return NULL;
-        next->prev_link = fb->prev_link;
-    } else {
-        bitmap_clear(c);
-    }
-    heap.lists[c] = next_link; /* unlinked: the encoded words copied as they are */
-    heap.free_blocks--;
+    struct free_block *next = next_of(fb);
+    if (next && (next == fb || !region_has_block(&heap.regions[0], next, MIN_BLOCK) ||
+                 next->prev_link != self))
+        return NULL;
+    pop_head(c, fb);
     set_prev_free_flag(block + need, 0);
     *header_of(block) = need | FLAG_USED;
     note_used(need);
