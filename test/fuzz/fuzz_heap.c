@@ -1531,6 +1531,10 @@ static void op_corrupt(struct reader *r, unsigned v) {
         }
         size_t field = (sel & 1u) ? offsetof(struct free_block, prev_link)
                                   : offsetof(struct free_block, next_link);
+        if (raw_region_of(fb + field, W) < 0) {
+            break; /* a damaged "free block" within a word or two of its region's end: its
+                      link fields would lie outside the memory the application owns */
+        }
         size_t word;
         if (sel & 0x20u) {
             word = decode_value(r, fb, load_word(fb + field)); /* a raw word */
