@@ -163,33 +163,31 @@ static inline unsigned class_of_head(const uintptr_t *link) {
     return offset < sizeof heap.lists ? (unsigned)(offset / sizeof heap.lists[0]) : CLASS_COUNT;
 }
 
-/* Unlink fb, whose link is stored at `link` (from link_to or a list head): the encoded words
- * are copied as they are, both ends having been validated. */
-static NOINLINE void unlink_at(struct free_block *fb, uintptr_t *link) {
+/* unlink_from()'s class argument when the caller does not know it: found from the slot, and
+ * only when fb was the last of its list. */
+#define CLASS_FROM_SLOT (CLASS_COUNT + 1u)
+
+/* Unlink fb, whose link is stored at `link` (from link_to, or list c's head): the encoded
+ * words are copied as they are, both ends having been validated. c is the class whose bit to
+ * clear when fb was the last of its list, or CLASS_FROM_SLOT. */
+HOT void unlink_from(struct free_block *fb, uintptr_t *link, unsigned c) {
     uintptr_t next_link = fb->next_link;
     struct free_block *next = link_decode(next_link);
     *link = next_link;
     if (next) {
         next->prev_link = fb->prev_link;
     } else {
-        unsigned c = class_of_head(link);
+        if (c == CLASS_FROM_SLOT)
+            c = class_of_head(link); /* CLASS_COUNT: `link` is a block's `next` */
         if (c < CLASS_COUNT)
             bitmap_clear(c);
     }
     heap.free_blocks--;
 }
 
-/* Unlink fb, the validated head of list c (unlink_at() without finding the class from the
- * slot, inline on malloc's paths). */
-HOT void pop_head(unsigned c, struct free_block *fb) {
-    uintptr_t next_link = fb->next_link;
-    struct free_block *next = link_decode(next_link);
-    heap.lists[c] = next_link; /* the encoded words copied as they are */
-    if (next)
-        next->prev_link = fb->prev_link;
-    else
-        bitmap_clear(c);
-    heap.free_blocks--;
+/* unlink_from() out of line, the class found from the slot: free's and realloc's neighbours. */
+static NOINLINE void unlink_at(struct free_block *fb, uintptr_t *link) {
+    unlink_from(fb, link, CLASS_FROM_SLOT);
 }
 
 /* Push the free block at `block`, of `size` bytes, on its class's list. */
@@ -253,8 +251,8 @@ HOT void note_used(size_t bytes) {
 
 /* Allocate `need` bytes at the start of the unlisted free span [block, block+have), whose
  * successor's P flag is set; the rest becomes a free block when it can hold one, else stays
- * in the allocation. Returns the bytes the allocation got. */
-HOT size_t carve(unsigned char *block, size_t have, size_t need, size_t prev_free_flag) {
+ * in the allocation. */
+HOT void carve(unsigned char *block, size_t have, size_t need, size_t prev_free_flag) {
     size_t rest = have - need;
     if (rest >= MIN_BLOCK)
         free_span(block + need, rest);
@@ -264,7 +262,6 @@ HOT size_t carve(unsigned char *block, size_t have, size_t need, size_t prev_fre
     }
     *header_of(block) = need | FLAG_USED | prev_free_flag;
     note_used(need);
-    return need;
 }
 
 /* ---------------------------------------------------------------- checked build */
@@ -523,7 +520,7 @@ HOT unsigned char *take_head(unsigned c, size_t need, size_t gap, enum listheap_
         *fault = LISTHEAP_FAULT_BAD_LINK;
         return NULL;
     }
-    pop_head(c, fb);
+    unlink_from(fb, &heap.lists[c], c);
     return as_bytes(fb);
 }
 
@@ -542,42 +539,7 @@ HOT unsigned find_class(size_t need) {
 /* Block bytes for an n-byte request (0 when it overflows) and the class to take them from. */
 static void *malloc_failed(size_t n, enum listheap_fault fault, void *where, struct outcome *o);
 
-/* The common case, tried first: a small request whose exact class's head lies in the first
- * region and passes every check take_head() makes (for an exact class, "header == need" says
- * no flag and the size of the class; the region test with room `need` puts the tag and the
- * successor inside the region). Anything else (an empty class, another region, damage) is
- * left to the general path, which repeats the checks and reports what fails. NULL: not
- * served here. */
-HOT unsigned char *malloc_exact(size_t n) {
-    if (LISTHEAP_DEBUG || n > LISTHEAP_EXACT_LIMIT - ALIGN - EXTRA_BYTES)
-        return NULL;
-    size_t need = align_up(n + EXTRA_BYTES, ALIGN);
-    if (need < MIN_BLOCK)
-        need = MIN_BLOCK;
-    unsigned c = (unsigned)((need - MIN_BLOCK) / ALIGN);
-    uintptr_t self = heap.lists[c];
-    struct free_block *fb = link_decode(self);
-    unsigned char *block = as_bytes(fb);
-    if (!fb || !region_has_block(&heap.regions[0], fb, need) || fb->header != need ||
-        prev_tag(block + need) != need || !block_prev_is_free(block + need) ||
-        fb->prev_link != link_encode(NULL))
-        return NULL;
-    struct free_block *next = next_of(fb);
-    if (next && (next == fb || !region_has_block(&heap.regions[0], next, MIN_BLOCK) ||
-                 next->prev_link != self))
-        return NULL;
-    pop_head(c, fb);
-    set_prev_free_flag(block + need, 0);
-    *header_of(block) = need | FLAG_USED;
-    note_used(need);
-    heap.allocations++;
-    return block;
-}
-
 static unsigned char *malloc_locked(size_t n, struct outcome *o, const void *caller) {
-    unsigned char *exact = malloc_exact(n);
-    if (exact)
-        return exact;
     size_t need = block_bytes_for(n);
     unsigned c = need ? find_class(need) : CLASS_COUNT;
     enum listheap_fault fault = (enum listheap_fault)0;
@@ -822,52 +784,19 @@ void *listheap_malloc_err(size_t size, int *err, const void *caller) {
     return block ? payload_of(block) : NULL;
 }
 
-/* A fault found by free or usable_size: counted under the lock, reported after it. */
-static COLD void fault_found(enum listheap_fault fault, const void *ptr) {
-    listheap_fault_hook(fault, ptr);
-}
-
-/* The common free, tried first: a live block in the first region whose neighbours are both
- * allocated (no merge, so no link to check), checked as live_block_of() checks it: header
- * used with no other flag, sane size; successor used, not claiming a free predecessor, of
- * sane size or the end marker. It becomes a free block on its list. 0: not this case, or
- * damage: the general path decides and reports. */
-HOT int free_unmerged(const void *ptr) {
-    unsigned char *block = block_from_payload(ptr);
-    const struct region *r = &heap.regions[0];
-    if (LISTHEAP_DEBUG || !region_has_block(r, block, 1))
-        return 0;
-    size_t h = *header_of(block), size = h & ~FLAG_MASK;
-    if ((h & FLAG_MASK) != FLAG_USED || size < MIN_BLOCK || size > (size_t)(r->end - block))
-        return 0;
-    unsigned char *next = block + size;
-    size_t next_h = *header_of(next);
-    if ((next_h & (FLAG_USED | FLAG_PREV_FREE)) != FLAG_USED ||
-        (next == r->end ? next_h != FLAG_USED : !walk_next(r, next)))
-        return 0;
-    heap.used_bytes -= size;
-    heap.frees++;
-    *header_of(next) = next_h | FLAG_PREV_FREE;
-    free_span(block, size);
-    return 1;
-}
-
 void listheap_free(void *ptr) {
     if (!ptr)
         return;
     lock_key key = lock_acquire();
-    enum listheap_fault fault = (enum listheap_fault)0;
-    if (!free_unmerged(ptr)) {
-        struct live lv;
-        fault = live_block_of(ptr, &lv);
-        if (fault)
-            heap.faults++;
-        else
-            free_block_locked(&lv);
-    }
+    struct live lv;
+    enum listheap_fault fault = live_block_of(ptr, &lv);
+    if (fault)
+        heap.faults++;
+    else
+        free_block_locked(&lv);
     lock_release(key);
     if (fault)
-        fault_found(fault, ptr);
+        listheap_fault_hook(fault, ptr); /* counted under the lock */
 }
 
 void *listheap_memalign_err(size_t alignment, size_t size, int *err, const void *caller) {
@@ -971,7 +900,7 @@ size_t listheap_usable_size(const void *ptr) {
         heap.faults++;
     lock_release(key);
     if (fault)
-        fault_found(fault, ptr);
+        listheap_fault_hook(fault, ptr); /* counted under the lock */
     return usable;
 }
 
