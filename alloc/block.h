@@ -293,14 +293,6 @@ HOT unsigned class_of(size_t bytes) {
     return EXACT_CLASSES + (log2 - EXACT_LIMIT_LOG2) * SUBCLASS_COUNT + sub;
 }
 
-/* `p` lies in r at least `room` bytes before its end marker. Address arithmetic on integers:
- * p may be anywhere. A region never added (all zero) holds nothing. */
-HOT int region_has(const struct region *r, const void *p, size_t room) {
-    uintptr_t offset = (uintptr_t)p - (uintptr_t)r->first;
-    uintptr_t span = (uintptr_t)r->end - (uintptr_t)r->first;
-    return offset < span && span - offset >= room;
-}
-
 /* x rotated right by 3 bits: an offset that is not a multiple of 8 becomes larger than any
  * region (regions are smaller than 2^(bits-3) bytes), so one compare tests alignment and
  * range together. */

@@ -441,8 +441,9 @@ struct live {
 static COLD const struct region *region_of_payload(const void *ptr, enum listheap_fault *fault) {
     for (unsigned i = 0; i < heap.region_count; i++) {
         const struct region *r = &heap.regions[i];
-        if (!region_has(r, block_from_payload(ptr), 1))
-            continue;
+        uintptr_t offset = (uintptr_t)block_from_payload(ptr) - (uintptr_t)r->first;
+        if (offset >= (uintptr_t)(r->end - r->first))
+            continue; /* not before this region's end marker */
         if ((uintptr_t)ptr % ALIGN == 0)
             return r;
         *fault = LISTHEAP_FAULT_MISALIGNED;
