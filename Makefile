@@ -38,10 +38,18 @@ SUPPORT_SRC := test/support/shadow.c
 HARNESS_SRC := test/support/harness.c
 
 # suite name -> its sources besides alloc/
-SUITES := test_core test_check test_debug test_random test_lazy test_corruption
+STARTUP_SUITES := test_startup_bank_first test_startup_overlap_first test_startup_init_first \
+	test_startup_failed_add_first
+SUITES := test_core test_check test_debug test_random test_lazy test_corruption $(STARTUP_SUITES)
 test_core_SRC := test/host/test_core.c $(HARNESS_SRC)
 test_random_SRC := test/host/test_random.c $(SUPPORT_SRC) $(HARNESS_SRC)
 test_lazy_SRC := test/host/test_lazy.c
+# one binary per start-up order (test_startup.c): the heap is initialised once per process
+$(foreach s,$(STARTUP_SUITES),$(eval $(s)_SRC := test/host/test_startup.c))
+test_startup_bank_first_DEFS := -DSTARTUP_ORDER=1
+test_startup_overlap_first_DEFS := -DSTARTUP_ORDER=2
+test_startup_init_first_DEFS := -DSTARTUP_ORDER=3
+test_startup_failed_add_first_DEFS := -DSTARTUP_ORDER=4
 test_check_SRC := test/host/test_check.c
 test_debug_SRC := test/host/test_debug.c $(HARNESS_SRC)
 test_corruption_SRC := test/host/test_corruption.c $(HARNESS_SRC)
@@ -83,7 +91,7 @@ $(BUILD)/$(1)/$(2): $(ALLOC_SRC) $(ALLOC_HDR) $$($(2)_SRC) test/support/shadow.h
 	@echo "  CC      $$@"
 	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) -Ialloc -c alloc/listheap.c -o $$@.listheap.o
 	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) -Ialloc -c alloc/check.c -o $$@.check.o
-	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(WARN) -Ialloc -Itest/support -I$(CMOCKA_SRC)/include \
+	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(WARN) $$($(2)_DEFS) -Ialloc -Itest/support -I$(CMOCKA_SRC)/include \
 		$$($(2)_SRC) $$@.listheap.o $$@.check.o $(BUILD)/$(1)/cmocka.o -o $$@
 endef
 $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s)))))

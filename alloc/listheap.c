@@ -409,6 +409,23 @@ static COLD int lazy_init_locked(void) {
            region_add_locked(__heap_start, (size_t)(end - start)) == LISTHEAP_OK;
 }
 
+/* listheap_add_region() on a heap that has no region yet (nothing allocated, no
+ * listheap_init): the linker's heap is added first, as the first allocation would have taken
+ * it, so that a bank added at start-up joins the linker heap instead of replacing it. Not when
+ * the new region overlaps the linker heap (the caller hands that memory over itself), and not
+ * when the new region is refused (a failed call changes nothing). listheap_init() is the way
+ * to a heap without the linker's. */
+static COLD int first_region_add_locked(void *start, size_t size) {
+    struct region r;
+    int status = region_layout(start, size, &r);
+    if (status != LISTHEAP_OK)
+        return status;
+    uintptr_t lo = (uintptr_t)__heap_start, hi = (uintptr_t)__heap_end;
+    if (!((uintptr_t)r.first < hi && lo < (uintptr_t)r.end + WORD))
+        (void)lazy_init_locked(); /* does nothing without a linker heap */
+    return region_add_locked(start, size);
+}
+
 /* ---------------------------------------------------------------- pointer validation */
 
 /* The predecessor named by a set P flag must be a well-formed free block whose tag is the word
@@ -769,7 +786,8 @@ int listheap_init(void *start, size_t size) {
 
 int listheap_add_region(void *start, size_t size) {
     lock_key key = lock_acquire();
-    int status = region_add_locked(start, size);
+    int status = heap.region_count == 0 ? first_region_add_locked(start, size)
+                                        : region_add_locked(start, size);
     lock_release(key);
     return status;
 }

@@ -149,7 +149,10 @@ struct listheap_stats {
  * alignment. With no live block the heap starts afresh (statistics too); with live blocks it
  * returns LISTHEAP_E_BUSY and changes nothing. */
 int listheap_init(void *start, size_t size);
-/* Add a further, non-overlapping region. */
+/* Add a further, non-overlapping region, at any time. Called before anything was allocated
+ * and before listheap_init, it keeps the linker heap (__heap_start/__heap_end): that heap is
+ * added first, as the first allocation would have added it, unless the new region overlaps
+ * it. A refused region changes nothing. */
 int listheap_add_region(void *start, size_t size);
 
 void *listheap_malloc(size_t size);
