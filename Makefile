@@ -116,13 +116,24 @@ cortex-m3_CPU := -mcpu=cortex-m3 -mthumb
 cortex-m4_CPU := -mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard
 cortex-m7_CPU := -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard
 cortex-m33_CPU := -mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard
+# The same CPUs with the other float ABIs: soft (no FPU use, e.g. a -mfloat-abi=soft project)
+# and softfp (FPU instructions, arguments in integer registers). Code built with one float ABI
+# does not link with another, so a user needs the library of their own.
+FPU_CPUS := cortex-m4 cortex-m7 cortex-m33
+ABI_VARIANTS := $(foreach c,$(FPU_CPUS),$(c)-softfp $(c)-soft)
+$(foreach c,$(FPU_CPUS),$(eval $(c)-softfp_CPU := $(subst -mfloat-abi=hard,-mfloat-abi=softfp,$($(c)_CPU))))
+$(foreach c,$(FPU_CPUS),$(eval $(c)-soft_CPU := -mcpu=$(c) -mthumb -mfloat-abi=soft))
+# What `make lib` builds: every CPU x float ABI above. Any other combination, named as you like:
+#   make lib LIB_VARIANTS=my-m55 my-m55_CPU="-mcpu=cortex-m55 -mthumb -mfloat-abi=hard"
+LIB_VARIANTS ?= $(ARM_CPUS) $(ABI_VARIANTS)
 ARM_CFLAGS := $(CSTD) -Os -g -ffunction-sections -fdata-sections $(ALLOC_WARN)
 LIB_SRC := $(ALLOC_SRC) alloc/newlib/malloc_family.c alloc/newlib/malloc_stats.c
 LIB_DIR := $(BUILD)/lib
 
-# $(1) = cpu, $(2) = library name, $(3) = extra flags
+# $(1) = cpu, $(2) = library name, $(3) = extra flags. Needs nothing but the Arm toolchain and
+# newlib (no tools/setup.sh): `make lib` works offline, without root.
 define arm_lib
-$(LIB_DIR)/$(1)/$(2): $(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h | setup
+$(LIB_DIR)/$(1)/$(2): $(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h | arm-toolchain
 	@echo "  AR      $$@"
 	@mkdir -p $$(@D)/$(basename $(2))
 	$(Q)for f in $(LIB_SRC); do \
@@ -130,19 +141,24 @@ $(LIB_DIR)/$(1)/$(2): $(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h | setup
 			-o $$(@D)/$(basename $(2))/$$$$(basename $$$$f .c).o || exit 1; done
 	$(Q)rm -f $$@ && $(AR_ARM) rcs $$@ $$(@D)/$(basename $(2))/*.o
 endef
-$(foreach c,$(ARM_CPUS),$(eval $(call arm_lib,$(c),liblistheap.a,)))
-$(foreach c,$(ARM_CPUS),$(eval $(call arm_lib,$(c),liblistheap_irq.a,-DLISTHEAP_LOCKING=LISTHEAP_LOCKING_PRIMASK)))
-$(foreach c,$(ARM_CPUS),$(eval $(call arm_lib,$(c),liblistheap_debug.a,-DLISTHEAP_DEBUG=1)))
-ARM_LIBS := $(foreach c,$(ARM_CPUS),$(foreach l,liblistheap liblistheap_irq liblistheap_debug,$(LIB_DIR)/$(c)/$(l).a))
+$(foreach c,$(LIB_VARIANTS),$(eval $(call arm_lib,$(c),liblistheap.a,)))
+$(foreach c,$(LIB_VARIANTS),$(eval $(call arm_lib,$(c),liblistheap_irq.a,-DLISTHEAP_LOCKING=LISTHEAP_LOCKING_PRIMASK)))
+$(foreach c,$(LIB_VARIANTS),$(eval $(call arm_lib,$(c),liblistheap_debug.a,-DLISTHEAP_DEBUG=1)))
+ARM_LIBS := $(foreach c,$(LIB_VARIANTS),$(foreach l,liblistheap liblistheap_irq liblistheap_debug,$(LIB_DIR)/$(c)/$(l).a))
+
+# The one thing `make lib` needs, checked with a message instead of a bare "not found".
+.PHONY: arm-toolchain
+arm-toolchain:
+	@command -v $(CC_ARM) >/dev/null 2>&1 || { echo "make lib: $(CC_ARM) not found: install the Arm GNU toolchain (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi) or set PREFIX=" >&2; exit 1; }
+	@$(CC_ARM) -mcpu=cortex-m3 -mthumb -print-file-name=libc_nano.a | grep -q / || { echo "make lib: newlib for $(CC_ARM) not found (Debian: libnewlib-arm-none-eabi)" >&2; exit 1; }
 
 $(LIB_DIR)/include/listheap.h: alloc/listheap.h alloc/config.h alloc/newlib/listheap.ld
 	@mkdir -p $(@D)
 	$(Q)cp alloc/listheap.h alloc/config.h $(@D)/ && cp alloc/newlib/listheap.ld $(LIB_DIR)/
 
 lib: $(ARM_LIBS) $(LIB_DIR)/include/listheap.h
-	$(Q)tools/linkcheck.sh lib $(LIB_DIR)/cortex-m7/liblistheap.a
-	$(Q)tools/linkcheck.sh lib $(LIB_DIR)/cortex-m0plus/liblistheap_irq.a
-	@echo "libraries in $(LIB_DIR)/<cpu>/: $(ARM_CPUS)"
+	$(Q)tools/linkcheck.sh lib $(foreach v,$(LIB_VARIANTS),$(foreach l,liblistheap liblistheap_irq liblistheap_debug,$(LIB_DIR)/$(v)/$(l).a))
+	@echo "libraries in $(LIB_DIR)/<cpu>/: $(LIB_VARIANTS)"
 
 # ---------------------------------------------------------------- QEMU targets
 # Every test image is built for BOARDS x LIBCS x LINKS (2 x 2 x 4 = 16 configurations) from
@@ -422,7 +438,53 @@ $(TDIR)/testbed-negative-$(1).ok: test/target/fault_demo.c $(TDIR)/$(1)-nano/bas
 endef
 $(foreach b,$(BOARDS),$(eval $(call testbed_negative,$(b))))
 
-test-images: $(TDIR)/link-negative.ok $(TDIR)/link-u.ok $(TDIR)/fragment-cost.ok $(foreach b,$(BOARDS),$(TDIR)/testbed-negative-$(b).ok) $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
+# `make lib` on a machine with only the Arm toolchain: run with a PATH holding nothing but
+# arm-none-eabi-* and the shell tools make and linkcheck.sh use (no host gcc, QEMU, cmake,
+# clang...), and with tools/setup.sh replaced by `false`, so that any dependence on either
+# fails. It builds the documented custom variant too (docs/integration.md, "Other CPUs").
+LIB_ONLY_TOOLS := sh make mkdir rm cp mv basename dirname awk grep sed sort mktemp wc cat tr \
+	head tail uniq env expr printf echo touch ls
+$(TDIR)/lib-standalone.ok: $(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h alloc/newlib/listheap.ld tools/linkcheck.sh Makefile
+	$(Q)rm -rf $(TDIR)/lib-standalone && mkdir -p $(TDIR)/lib-standalone/bin
+	$(Q)for t in $(LIB_ONLY_TOOLS); do p=$$(command -v $$t) && ln -s $$p $(TDIR)/lib-standalone/bin/$$t || exit 1; done
+	$(Q)for p in $$(dirname $$(command -v $(CC_ARM)))/$(PREFIX)*; do ln -sf $$p $(TDIR)/lib-standalone/bin/; done
+	$(Q)env -i HOME=$$HOME PATH=$(abspath $(TDIR)/lib-standalone/bin) make -s --no-print-directory lib \
+		BUILD=$(abspath $(TDIR)/lib-standalone/build) SETUP=false \
+		LIB_VARIANTS="cortex-m7 my-m55" my-m55_CPU="-mcpu=cortex-m55 -mthumb -mfloat-abi=hard" \
+		>$(TDIR)/lib-standalone/log 2>&1 || { cat $(TDIR)/lib-standalone/log; echo "make lib needs more than the Arm toolchain" >&2; exit 1; }
+	$(Q)ls $(TDIR)/lib-standalone/build/lib/my-m55/liblistheap.a $(TDIR)/lib-standalone/build/lib/cortex-m7/liblistheap_irq.a >/dev/null
+	$(Q)$(PREFIX)readelf -A $(TDIR)/lib-standalone/build/lib/my-m55/liblistheap.a | grep -qi "Tag_CPU_name: \"cortex-m55\"" || \
+		{ echo "lib-standalone: my-m55 was not built for the Cortex-M55" >&2; exit 1; }
+	@echo "lib-standalone: make lib builds with only the Arm toolchain on PATH and no setup.sh, custom variant included"
+	@touch $@
+
+# Every float-ABI variant links into an image built with that ABI (malloc_only, newlib-nano,
+# mps2-an500 script); the Cortex-M7 ones run on the mps2-an500 (a Cortex-M7). An ABI mismatch
+# fails the link ("uses VFP register arguments"), which the last check shows.
+define abi_image # $(1) = variant
+$(TDIR)/abi/$(1)/malloc_only.elf: test/target/malloc_only.c qemu/startup.c $(mps2-an500_SYS) $(LIB_DIR)/$(1)/liblistheap.a $(LIB_DIR)/include/listheap.h
+	@echo "  LD      $$@"
+	@mkdir -p $$(@D)
+	$(Q)$(CC_ARM) $($(1)_CPU) --specs=nano.specs $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) \
+		$(mps2-an500_DEFS) -Isyscalls -I$(LIB_DIR)/include -nostartfiles -T ld/mps2-an500.ld -Lld \
+		-Wl,--gc-sections -Wl,-Map=$$(@:.elf=.map) test/target/malloc_only.c qemu/startup.c $(mps2-an500_SYS) \
+		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$(1) -llistheap -o $$@
+	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+endef
+$(foreach v,$(ABI_VARIANTS),$(eval $(call abi_image,$(v))))
+$(TDIR)/abi.ok: $(foreach v,$(ABI_VARIANTS),$(TDIR)/abi/$(v)/malloc_only.elf)
+	$(Q)for v in cortex-m7-soft cortex-m7-softfp; do \
+		qemu/run.sh mps2-an500 $(TDIR)/abi/$$v/malloc_only.elf 30 >$(TDIR)/abi/$$v/log 2>&1 || { cat $(TDIR)/abi/$$v/log; exit 1; }; \
+		echo "abi: $$v: $$(cat $(TDIR)/abi/$$v/log)"; done
+	$(Q)if $(CC_ARM) $(cortex-m7-soft_CPU) --specs=nano.specs -nostartfiles -T ld/mps2-an500.ld -Lld \
+		test/target/malloc_only.c qemu/startup.c $(mps2-an500_SYS) $(mps2-an500_DEFS) -Isyscalls -I$(LIB_DIR)/include \
+		-L$(LIB_DIR)/cortex-m7 -llistheap -o $(TDIR)/abi/mismatch.elf 2>$(TDIR)/abi/mismatch.log; then \
+		echo "abi: a soft-float image linked with the hard-float library: the variants prove nothing" >&2; exit 1; fi; \
+		grep -q "VFP register arguments" $(TDIR)/abi/mismatch.log || { cat $(TDIR)/abi/mismatch.log; exit 1; }
+	@echo "abi: $(words $(ABI_VARIANTS)) float-ABI variants link with their own ABI; soft + hard library fails the link, as it must"
+	@touch $@
+
+test-images: $(TDIR)/abi.ok $(TDIR)/lib-standalone.ok $(TDIR)/link-negative.ok $(TDIR)/link-u.ok $(TDIR)/fragment-cost.ok $(foreach b,$(BOARDS),$(TDIR)/testbed-negative-$(b).ok) $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
 	$(Q)tools/linkcheck.sh heap $(H750_ELF) 0x24000000 0x24080000
 	$(Q)for elf in $(TDIR)/*/*/seed_demo.elf $(H750_ELF); do \
 		if $(PREFIX)nm $$elf | grep -qiE ' (_?v?f?i?printf|_?_?sinit|_malloc_stats_r)$$'; then \

@@ -3,7 +3,7 @@
 #
 #   tools/linkcheck.sh family               print the malloc family, derived from the installed
 #                                           newlib and newlib-nano (see below)
-#   tools/linkcheck.sh lib <liblistheap.a>  the library defines every symbol of that family
+#   tools/linkcheck.sh lib <liblistheap.a>...  each library defines every symbol of that family
 #   tools/linkcheck.sh elf <image.elf> <image.map>
 #                                           the image has no _sbrk/_sbrk_r and links no newlib
 #                                           malloc member; malloc and _malloc_r are listheap's
@@ -84,20 +84,22 @@ family)
     family
     ;;
 lib)
-    lib=$2
-    missing=0
-    defined=$($NM -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 {print $3}')
-    count=0
-    for sym in $(family 2>/dev/null); do
-        count=$((count + 1))
-        if ! echo "$defined" | grep -qx "$sym"; then
-            echo "linkcheck: $lib does not define $sym" >&2
-            missing=1
-        fi
-    done
+    shift
+    fam=$(family 2>/dev/null)
+    count=$(echo "$fam" | wc -w)
     [ "$count" -ge 20 ] || { echo "linkcheck: derived family has only $count symbols: derivation broken" >&2; exit 1; }
-    [ $missing -eq 0 ] || exit 1
-    echo "linkcheck: $(basename "$lib") defines all $count malloc-family symbols of newlib and newlib-nano"
+    missing=0
+    for lib in "$@"; do
+        defined=$($NM -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 {print $3}')
+        for sym in $fam; do
+            if ! echo "$defined" | grep -qx "$sym"; then
+                echo "linkcheck: $lib does not define $sym" >&2
+                missing=1
+            fi
+        done
+        [ $missing -eq 0 ] || exit 1
+        echo "linkcheck: $lib defines all $count malloc-family symbols of newlib and newlib-nano"
+    done
     ;;
 elf)
     elf=$2
