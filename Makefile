@@ -70,6 +70,7 @@ checked_RUN := LISTHEAP_BUILD=$(BUILD) tools/run32.sh
 # linked must not count as built on the next run.
 .DELETE_ON_ERROR:
 
+# test-examples: examples/examples.mk
 .PHONY: all test test-host setup coverage lint lib clean target-images test-target test-images test-irq-stress run
 all: test
 
@@ -98,7 +99,7 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress
+test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress test-examples
 
 test-host: $(HOST_BINS)
 	$(Q)set -e; $(foreach c,$(CONFIGS),for s in $(SUITES); do \
@@ -567,3 +568,6 @@ include bench/bench.mk
 
 # ---------------------------------------------------------------- adversarial test (test/adversarial.mk)
 include test/adversarial.mk
+
+# ---------------------------------------------------------------- the documented routes (examples/examples.mk)
+include examples/examples.mk

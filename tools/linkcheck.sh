@@ -9,6 +9,7 @@
 #                                           malloc member; malloc and _malloc_r are listheap's
 #   tools/linkcheck.sh uses <image.map> <function>...
 #                                           each function is in the image and is listheap's
+#   tools/linkcheck.sh stack <image.elf>      the heap does not overlap [_estack - _Min_Stack_Size, _estack)
 #   tools/linkcheck.sh lacks <image.map> <entry>...
 #                                           the image holds no listheap code for these entry
 #                                           points (realloc, calloc, memalign: see below)
@@ -76,8 +77,10 @@ kept_sections() {
         /^ \.[^ ]+$/ { pending = $1; next }
         /^ \.[^ ]+ +0x/ && NF >= 4 { print $1, $4 }' "$1"
 }
-# listheap's own code: members of liblistheap*.a (whichever variant), not the user's objects
-listheap_file_re='liblistheap[A-Za-z0-9_]*\.a\('
+# listheap's own code: members of liblistheap*.a (whichever variant), or, for a project that
+# compiles alloc/ with its own sources, the object of alloc/newlib/malloc_family.c (make:
+# malloc_family.o, CMake: malloc_family.c.o/.obj), where every malloc-family entry point lives
+listheap_file_re='liblistheap[A-Za-z0-9_]*\.a\(|(^|[ /])malloc_family\.(c\.)?o(bj)?$'
 
 case "${1:-}" in
 family)
@@ -118,7 +121,7 @@ elf)
         fi
     done
     for sym in malloc _malloc_r _free_r; do
-        if $NM "$elf" | grep -Eq " [TtWw] $sym$" && ! grep -A2 -E "^ \.text\.$sym( |$)" "$map" | grep -q 'listheap\|malloc_family'; then
+        if $NM "$elf" | grep -Eq " [TtWw] $sym$" && ! grep -A2 -E "^ \.text\.$sym( |$)" "$map" | grep -Eq "$listheap_file_re"; then
             echo "linkcheck: $sym in $elf does not come from listheap" >&2
             bad=1
         fi
@@ -164,6 +167,22 @@ lacks)
     done
     [ $bad -eq 0 ] || exit 1
     echo "linkcheck: ${map%.map} holds no listheap code for $*"
+    ;;
+stack)
+    # stack <image.elf>: the heap and the main stack [_estack - _Min_Stack_Size, _estack) (the
+    # symbols of a CubeMX linker script) do not overlap. The stack is no section: `heap` cannot
+    # see it.
+    elf=$2
+    sym() { $NM "$elf" | awk -v s="$1" '$3 == s {print "0x" $1}'; }
+    hs=$(($(sym __heap_start))); he=$(($(sym __heap_end)))
+    top=$(($(sym _estack))); size=$(($(sym _Min_Stack_Size)))
+    [ $size -gt 0 ] || { echo "linkcheck: $elf has no _Min_Stack_Size" >&2; exit 1; }
+    if [ $he -gt $((top - size)) ] && [ $hs -lt $top ]; then
+        printf 'linkcheck: heap [0x%08x, 0x%08x) of %s overlaps the stack [0x%08x, 0x%08x)\n' $hs $he "$elf" $((top - size)) $top >&2
+        exit 1
+    fi
+    printf 'linkcheck: %s heap [0x%08x, 0x%08x) clear of the stack [0x%08x, 0x%08x)\n' \
+        "$(basename "$elf")" $hs $he $((top - size)) $top
     ;;
 heap)
     # heap <image.elf> <lo> <hi>: [__heap_start, __heap_end) lies within [lo, hi) and no other

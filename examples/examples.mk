@@ -1,0 +1,87 @@
+# examples/examples.mk - `make test-examples` (part of `make test`): every route of
+# docs/integration.md, built as the user would build it, from the lines the doc gives.
+#
+# examples/cubemx-h750/ is an STM32CubeMX-shaped STM32H750 project (its Makefile, its linker
+# script, start-up, syscalls.c without sysmem.c). For each case below it is copied to
+# $(BUILD)/examples/<case>/, listheap is put where the doc says (alloc/ copied for the source
+# route, build/lib/ for the library route), the doc's snippet is pasted in place of the
+# example's own listheap lines (tools/snippet.sh replace: a doc that drifts from the example
+# fails here), and the project's own Makefile builds it. Then tools/linkcheck.sh checks the
+# image: one allocator (listheap's), no _sbrk, the heap where the linker script put it. The
+# H750 is not emulated by QEMU: these images are linked and checked, not run.
+#
+# Cases: <route>-<style>, route = source | lib, style = dtcm (data, bss and stack in DTCMRAM:
+# the heap is all of RAM_D1) | ramd1 (data, bss and stack in RAM_D1, _estack at its top: the
+# heap ends _Min_Stack_Size below it). Negative cases must fail with listheap's own message:
+# the library after -lc, and the heap snippet of an older doc (heap up to the end of RAM_D1)
+# in the ramd1 style, where it overlaps the stack.
+
+EX_DIR := $(BUILD)/examples
+EX_SRC := $(shell find examples/cubemx-h750 -type f)
+EX_DOC := docs/integration.md
+EX_CASES := source-dtcm source-ramd1 lib-dtcm lib-ramd1
+EX_BAD := lib-after-lc heap-over-stack
+# the project's default script is the dtcm style; the ramd1 style moves data, bss and stack
+EX_RAMD1_SED := -e 's/ORIGIN(DTCMRAM) + LENGTH(DTCMRAM)/ORIGIN(RAM_D1) + LENGTH(RAM_D1)/' -e 's/>DTCMRAM/>RAM_D1/'
+
+# $(1) = case directory, $(2) = route, $(3) = style: copy the project and follow the doc
+define ex_prepare
+	rm -rf $(1) && mkdir -p $(EX_DIR) && cp -r examples/cubemx-h750 $(1)
+	tools/snippet.sh in $(EX_DOC) cubemx-make-source examples/cubemx-h750/Makefile >/dev/null
+	tools/snippet.sh in $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
+	tools/snippet.sh in $(EX_DOC) cubemx-ld-banks examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
+	tools/snippet.sh replace $(EX_DOC) cubemx-make-$(2) examples/cubemx-h750/Makefile \
+		'# listheap: begin' '# listheap: end' >$(1)/Makefile
+	tools/snippet.sh replace $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld \
+		'  /* listheap: begin */' '  /* listheap: end */' >$(1)/heap.ld
+	tools/snippet.sh replace $(EX_DOC) cubemx-ld-banks $(1)/heap.ld \
+		'  /* listheap banks: begin */' '  /* listheap banks: end */' >$(1)/STM32H750XBHx_FLASH.ld
+	$(if $(filter ramd1,$(3)),sed -i $(EX_RAMD1_SED) $(1)/STM32H750XBHx_FLASH.ld)
+	mkdir -p $(1)/Middlewares/Third_Party/listheap
+	$(if $(filter source,$(2)),cp -r alloc $(1)/Middlewares/Third_Party/listheap/alloc)
+	$(if $(filter lib,$(2)),cp -r $(LIB_DIR) $(1)/Middlewares/Third_Party/listheap/lib)
+endef
+
+define ex_case # $(1) = route, $(2) = style
+$(EX_DIR)/$(1)-$(2).ok: $(EX_SRC) $(EX_DOC) $(ALLOC_SRC) $(ALLOC_HDR) $(LIB_SRC) tools/snippet.sh tools/linkcheck.sh $(if $(filter lib,$(1)),$(LIB_DIR)/cortex-m7/liblistheap.a $(LIB_DIR)/include/listheap.h)
+	@echo "==> example cubemx-h750, $(1) route, $(2) linker script style"
+	$(Q)$(call ex_prepare,$(EX_DIR)/$(1)-$(2),$(1),$(2))
+	$(Q)$(MAKE) -s --no-print-directory -C $(EX_DIR)/$(1)-$(2) >$(EX_DIR)/$(1)-$(2).log 2>&1 || \
+		{ cat $(EX_DIR)/$(1)-$(2).log; exit 1; }
+	$(Q)tools/linkcheck.sh elf $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.map
+	$(Q)tools/linkcheck.sh uses $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.map malloc free _malloc_r
+	$(Q)tools/linkcheck.sh heap $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf 0x24000000 0x24080000
+	$(Q)tools/linkcheck.sh stack $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf
+	@touch $$@
+endef
+$(foreach r,source lib,$(foreach s,dtcm ramd1,$(eval $(call ex_case,$(r),$(s)))))
+
+# The library after -lc, as a user appends it to CubeMX's LIBS: listheap.ld's ASSERT must name
+# the mistake (without listheap.ld the link succeeds with newlib's malloc: the doc says so).
+$(EX_DIR)/lib-after-lc.ok: $(EX_DIR)/lib-dtcm.ok
+	$(Q)$(call ex_prepare,$(EX_DIR)/lib-after-lc,lib,dtcm)
+	$(Q)sed -i 's/^LIBS := \(.*\) $$(LIBS)$$/LIBS := $$(LIBS) \1/' $(EX_DIR)/lib-after-lc/Makefile
+	$(Q)grep -q '^LIBS := $$(LIBS) ' $(EX_DIR)/lib-after-lc/Makefile || { echo "lib-after-lc: could not move the library after -lc" >&2; exit 1; }
+	$(Q)if $(MAKE) -s --no-print-directory -C $(EX_DIR)/lib-after-lc >$(EX_DIR)/lib-after-lc.log 2>&1; then \
+		echo "example: the library placed after -lc linked: listheap.ld's order check is void" >&2; exit 1; fi
+	$(Q)grep -q "listheap.ld: newlib's own malloc is in the link too" $(EX_DIR)/lib-after-lc.log || \
+		{ cat $(EX_DIR)/lib-after-lc.log; exit 1; }
+	@echo "example: the library after -lc fails the link with listheap.ld's message, as the doc says"
+	@touch $@
+
+# The heap of the old doc (up to the end of RAM_D1) in the ramd1 style overlaps the stack: the
+# doc's ASSERT must catch it.
+$(EX_DIR)/heap-over-stack.ok: $(EX_DIR)/source-ramd1.ok
+	$(Q)$(call ex_prepare,$(EX_DIR)/heap-over-stack,source,ramd1)
+	$(Q)sed -i 's/^  __listheap_top = .*/  __listheap_top = ORIGIN(RAM_D1) + LENGTH(RAM_D1);/; /^                   ? _estack/d' \
+		$(EX_DIR)/heap-over-stack/STM32H750XBHx_FLASH.ld
+	$(Q)if $(MAKE) -s --no-print-directory -C $(EX_DIR)/heap-over-stack >$(EX_DIR)/heap-over-stack.log 2>&1; then \
+		echo "example: a heap over the stack linked: the ASSERT is void" >&2; exit 1; fi
+	$(Q)grep -q "listheap: the heap overlaps the stack" $(EX_DIR)/heap-over-stack.log || \
+		{ cat $(EX_DIR)/heap-over-stack.log; exit 1; }
+	@echo "example: a heap reaching into the stack fails the link with the snippet's ASSERT"
+	@touch $@
+
+.PHONY: test-examples
+test-examples: $(foreach c,$(EX_CASES) $(EX_BAD),$(EX_DIR)/$(c).ok)
+	@echo "==> all examples built as docs/integration.md says"
