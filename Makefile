@@ -90,7 +90,7 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress
+test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress test-rtos
 
 test-host: $(HOST_BINS)
 	$(Q)set -e; $(foreach c,$(CONFIGS),for s in $(SUITES); do \
@@ -497,3 +497,4 @@ include bench/bench.mk
 
 # ---------------------------------------------------------------- adversarial test (test/adversarial.mk)
 include test/adversarial.mk
+include rtos/rtos.mk
