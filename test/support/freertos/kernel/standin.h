@@ -16,7 +16,7 @@ struct standin_record {
     char handlers[8];           /* port handlers run, in order: V (SVC), P (PendSV), T (SysTick) */
 };
 
-/* Forget everything recorded; the depth must already be 0. */
+/* Forget everything recorded, the suspension depth too: a freshly booted kernel. */
 void standin_reset(void);
 const struct standin_record *standin_record(void);
 
