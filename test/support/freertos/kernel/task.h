@@ -1,0 +1,17 @@
+/*
+ * STAND-IN for the FreeRTOS kernel's task.h (see FreeRTOS.h in this directory): scheduler
+ * suspension only. As in the kernel, vTaskSuspendAll() nests (a counter) and
+ * xTaskResumeAll() undoes one level; the stand-in's tasks.c counts and records the levels
+ * for the test (standin.h).
+ */
+#ifndef INC_TASK_H
+#define INC_TASK_H
+
+#ifndef INC_FREERTOS_H
+#error "include FreeRTOS.h before task.h"
+#endif
+
+void vTaskSuspendAll(void) PRIVILEGED_FUNCTION;
+BaseType_t xTaskResumeAll(void) PRIVILEGED_FUNCTION;
+
+#endif /* INC_TASK_H */
