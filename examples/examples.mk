@@ -21,6 +21,7 @@ EX_SRC := $(shell find examples/cubemx-h750 -type f)
 EX_DOC := docs/integration.md
 EX_CASES := source-dtcm source-ramd1 lib-dtcm lib-ramd1
 EX_BAD := lib-after-lc heap-over-stack
+EX_OTHER := cubeide-link
 # the project's default script is the dtcm style; the ramd1 style moves data, bss and stack
 EX_RAMD1_SED := -e 's/ORIGIN(DTCMRAM) + LENGTH(DTCMRAM)/ORIGIN(RAM_D1) + LENGTH(RAM_D1)/' -e 's/>DTCMRAM/>RAM_D1/'
 
@@ -82,6 +83,40 @@ $(EX_DIR)/heap-over-stack.ok: $(EX_DIR)/source-ramd1.ok
 	@echo "example: a heap reaching into the stack fails the link with the snippet's ASSERT"
 	@touch $@
 
+# STM32CubeIDE's managed build (route 3 set in the GUI, docs/integration.md): the link line it
+# generates, with `listheap` under Libraries, the library directory under Library search path
+# and `-u __listheap_malloc_family` under Other flags, in its order: objects, user libraries,
+# then its flags, --specs=nosys.specs, and -lc -lm in a group at the end.
+EX_IDE_LINK = $(CC_ARM) -o $(EX_DIR)/cubeide-link/cubemx-h750.elf @$(EX_DIR)/cubeide-link/objects.list -llistheap \
+	-mcpu=cortex-m7 -T$(EX_DIR)/cubeide-link/STM32H750XBHx_FLASH.ld --specs=nosys.specs \
+	-Wl,-Map=$(EX_DIR)/cubeide-link/cubemx-h750.map -Wl,--gc-sections -static -L$(LIB_DIR)/cortex-m7 \
+	-u __listheap_malloc_family --specs=nano.specs -mfpu=fpv5-d16 -mfloat-abi=hard -mthumb \
+	-Wl,--start-group -lc -lm -Wl,--end-group
+$(EX_DIR)/cubeide-link.ok: $(EX_SRC) $(EX_DOC) $(LIB_DIR)/cortex-m7/liblistheap.a $(LIB_DIR)/include/listheap.h
+	@echo "==> example cubemx-h750, STM32CubeIDE's link line"
+	$(Q)$(call ex_prepare,$(EX_DIR)/cubeide-link,lib,dtcm)
+	$(Q)cd $(EX_DIR)/cubeide-link && for f in Core/Src/*.c startup_stm32h750xx.s; do \
+		$(CC_ARM) -mcpu=cortex-m7 -std=gnu11 -g3 -DUSE_HAL_DRIVER -DSTM32H750xx -c -ICore/Inc \
+			-I$(abspath $(LIB_DIR))/include -O0 -ffunction-sections -fdata-sections -Wall \
+			--specs=nano.specs -mfpu=fpv5-d16 -mfloat-abi=hard -mthumb -x $$(case $$f in *.s) echo assembler-with-cpp;; *) echo c;; esac) \
+			$$f -o $$(basename $$f).o || exit 1; echo "\"$$PWD/$$(basename $$f).o\"" >>objects.list; done
+	$(Q)$(EX_IDE_LINK) >$(EX_DIR)/cubeide-link.log 2>&1 || { cat $(EX_DIR)/cubeide-link.log; exit 1; }
+	$(Q)tools/linkcheck.sh elf $(EX_DIR)/cubeide-link/cubemx-h750.elf $(EX_DIR)/cubeide-link/cubemx-h750.map
+	$(Q)tools/linkcheck.sh uses $(EX_DIR)/cubeide-link/cubemx-h750.map malloc free _malloc_r
+	$(Q)tools/linkcheck.sh heap $(EX_DIR)/cubeide-link/cubemx-h750.elf 0x24000000 0x24080000
+	@touch $@
+
+# `size` counts the NOLOAD .heap in bss (docs/integration.md, ".heap in size"): 512 KiB of
+# heap and the two banks in the dtcm style; `size -A` shows .heap alone.
+$(EX_DIR)/size.ok: $(EX_DIR)/source-dtcm.ok
+	$(Q)elf=$(EX_DIR)/source-dtcm/build/cubemx-h750.elf; \
+	bss=$$($(PREFIX)size $$elf | awk 'NR == 2 {print $$3}'); \
+	heap=$$($(PREFIX)size -A $$elf | awk '$$1 == ".heap" {print $$2}'); \
+	[ "$$heap" = 524288 ] && [ $$bss -ge $$((524288 + 294912 + 65536)) ] || \
+		{ echo "example: size shows bss $$bss, .heap $$heap: docs/integration.md says otherwise" >&2; exit 1; }; \
+	echo "example: size counts .heap in bss ($$bss bytes); size -A lists .heap, $$heap bytes"
+	@touch $@
+
 .PHONY: test-examples
-test-examples: $(foreach c,$(EX_CASES) $(EX_BAD),$(EX_DIR)/$(c).ok)
+test-examples: $(foreach c,$(EX_CASES) $(EX_BAD) $(EX_OTHER) size,$(EX_DIR)/$(c).ok)
 	@echo "==> all examples built as docs/integration.md says"
