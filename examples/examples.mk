@@ -21,7 +21,7 @@ EX_SRC := $(shell find examples/cubemx-h750 -type f)
 EX_DOC := docs/integration.md
 EX_CASES := source-dtcm source-ramd1 lib-dtcm lib-ramd1
 EX_BAD := lib-after-lc heap-over-stack
-EX_OTHER := cubeide-link
+EX_OTHER := cubeide-link source-qemu
 # the project's default script is the dtcm style; the ramd1 style moves data, bss and stack
 EX_RAMD1_SED := -e 's/ORIGIN(DTCMRAM) + LENGTH(DTCMRAM)/ORIGIN(RAM_D1) + LENGTH(RAM_D1)/' -e 's/>DTCMRAM/>RAM_D1/'
 
@@ -104,6 +104,25 @@ $(EX_DIR)/cubeide-link.ok: $(EX_SRC) $(EX_DOC) $(LIB_DIR)/cortex-m7/liblistheap.
 	$(Q)tools/linkcheck.sh elf $(EX_DIR)/cubeide-link/cubemx-h750.elf $(EX_DIR)/cubeide-link/cubemx-h750.map
 	$(Q)tools/linkcheck.sh uses $(EX_DIR)/cubeide-link/cubemx-h750.map malloc free _malloc_r
 	$(Q)tools/linkcheck.sh heap $(EX_DIR)/cubeide-link/cubemx-h750.elf 0x24000000 0x24080000
+	@touch $@
+
+# Route 1 on a board QEMU runs: the seed demo compiled with alloc/'s sources (every .c under
+# alloc/, -I alloc, nothing else; no liblistheap.a anywhere on the line), on the mps2-an500
+# with newlib-nano, run to its exit code.
+$(EX_DIR)/source-qemu.ok: test/target/seed_demo.c $(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h $(TDIR)/mps2-an500-nano/base.stamp
+	@echo "==> example: source drop-in, seed demo on QEMU mps2-an500"
+	$(Q)mkdir -p $(EX_DIR)/source-qemu
+	$(Q)for f in test/target/seed_demo.c $(wildcard alloc/*.c alloc/newlib/*.c); do \
+		$(CC_ARM) $(mps2-an500-nano_CFLAGS) -Wall -Wextra -Werror -Ialloc -c $$f \
+			-o $(EX_DIR)/source-qemu/$$(basename $$f .c).o || exit 1; done
+	$(Q)$(CC_ARM) $(mps2-an500-nano_CFLAGS) -nostartfiles -T ld/mps2-an500.ld -Lld \
+		-Wl,--gc-sections -Wl,-Map=$(EX_DIR)/source-qemu/seed_demo.map $(EX_DIR)/source-qemu/*.o \
+		$(addprefix $(TDIR)/mps2-an500-nano/,startup.o $(notdir $(mps2-an500_SYS:.c=.o))) \
+		-o $(EX_DIR)/source-qemu/seed_demo.elf
+	$(Q)tools/linkcheck.sh elf $(EX_DIR)/source-qemu/seed_demo.elf $(EX_DIR)/source-qemu/seed_demo.map
+	$(Q)qemu/run.sh mps2-an500 $(EX_DIR)/source-qemu/seed_demo.elf 30 >$(EX_DIR)/source-qemu/log 2>&1 || \
+		{ cat $(EX_DIR)/source-qemu/log; echo "FAILED: the source drop-in seed demo" >&2; exit 1; }
+	@echo "example: the seed demo built from alloc/ sources ran on mps2-an500 and exited 0"
 	@touch $@
 
 # `size` counts the NOLOAD .heap in bss (docs/integration.md, ".heap in size"): 512 KiB of
