@@ -43,6 +43,7 @@ arm_lib() { has_file "$(arm-none-eabi-gcc -print-file-name="$1")" && [ "$(arm-no
 
 want gcc have gcc
 want make have make
+want cmake have cmake
 want gcc-multilib compiles_m32
 want qemu-user runs_m32_somehow
 want libcmocka-dev has_file /usr/include/cmocka.h
