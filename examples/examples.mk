@@ -57,16 +57,20 @@ $(EX_DIR)/$(1)-$(2).ok: $(EX_SRC) $(EX_DOC) $(ALLOC_SRC) $(ALLOC_HDR) $(LIB_SRC)
 endef
 $(foreach r,source lib,$(foreach s,dtcm ramd1,$(eval $(call ex_case,$(r),$(s)))))
 
+# $(1) = case: its project must fail to build, and the log must say $(2)
+define ex_must_fail
+	if $(MAKE) -s --no-print-directory -C $(EX_DIR)/$(1) >$(EX_DIR)/$(1).log 2>&1; then \
+		echo "example: $(1) built: the check that must stop it is void" >&2; exit 1; fi; \
+	grep -q "$(2)" $(EX_DIR)/$(1).log || { cat $(EX_DIR)/$(1).log; echo "example: $(1) failed without \"$(2)\"" >&2; exit 1; }
+endef
+
 # The library after -lc, as a user appends it to CubeMX's LIBS: listheap.ld's ASSERT must name
 # the mistake (without listheap.ld the link succeeds with newlib's malloc: the doc says so).
 $(EX_DIR)/lib-after-lc.ok: $(EX_DIR)/lib-dtcm.ok
 	$(Q)$(call ex_prepare,$(EX_DIR)/lib-after-lc,lib,dtcm)
 	$(Q)sed -i 's/^LIBS := \(.*\) $$(LIBS)$$/LIBS := $$(LIBS) \1/' $(EX_DIR)/lib-after-lc/Makefile
 	$(Q)grep -q '^LIBS := $$(LIBS) ' $(EX_DIR)/lib-after-lc/Makefile || { echo "lib-after-lc: could not move the library after -lc" >&2; exit 1; }
-	$(Q)if $(MAKE) -s --no-print-directory -C $(EX_DIR)/lib-after-lc >$(EX_DIR)/lib-after-lc.log 2>&1; then \
-		echo "example: the library placed after -lc linked: listheap.ld's order check is void" >&2; exit 1; fi
-	$(Q)grep -q "listheap.ld: newlib's own malloc is in the link too" $(EX_DIR)/lib-after-lc.log || \
-		{ cat $(EX_DIR)/lib-after-lc.log; exit 1; }
+	$(Q)$(call ex_must_fail,lib-after-lc,listheap.ld: newlib's own malloc is in the link too)
 	@echo "example: the library after -lc fails the link with listheap.ld's message, as the doc says"
 	@touch $@
 
@@ -76,10 +80,7 @@ $(EX_DIR)/heap-over-stack.ok: $(EX_DIR)/source-ramd1.ok
 	$(Q)$(call ex_prepare,$(EX_DIR)/heap-over-stack,source,ramd1)
 	$(Q)sed -i 's/^  __listheap_top = .*/  __listheap_top = ORIGIN(RAM_D1) + LENGTH(RAM_D1);/; /^                   ? _estack/d' \
 		$(EX_DIR)/heap-over-stack/STM32H750XBHx_FLASH.ld
-	$(Q)if $(MAKE) -s --no-print-directory -C $(EX_DIR)/heap-over-stack >$(EX_DIR)/heap-over-stack.log 2>&1; then \
-		echo "example: a heap over the stack linked: the ASSERT is void" >&2; exit 1; fi
-	$(Q)grep -q "listheap: the heap overlaps the stack" $(EX_DIR)/heap-over-stack.log || \
-		{ cat $(EX_DIR)/heap-over-stack.log; exit 1; }
+	$(Q)$(call ex_must_fail,heap-over-stack,listheap: the heap overlaps the stack)
 	@echo "example: a heap reaching into the stack fails the link with the snippet's ASSERT"
 	@touch $@
 
