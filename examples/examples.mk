@@ -27,20 +27,20 @@ EX_RAMD1_SED := -e 's/ORIGIN(DTCMRAM) + LENGTH(DTCMRAM)/ORIGIN(RAM_D1) + LENGTH(
 
 # $(1) = case directory, $(2) = route, $(3) = style: copy the project and follow the doc
 define ex_prepare
-	rm -rf $(1) && mkdir -p $(EX_DIR) && cp -r examples/cubemx-h750 $(1)
-	tools/snippet.sh in $(EX_DOC) cubemx-make-source examples/cubemx-h750/Makefile >/dev/null
-	tools/snippet.sh in $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
-	tools/snippet.sh in $(EX_DOC) cubemx-ld-banks examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
-	tools/snippet.sh replace $(EX_DOC) cubemx-make-$(2) examples/cubemx-h750/Makefile \
+	$(Q)rm -rf $(1) && mkdir -p $(EX_DIR) && cp -r examples/cubemx-h750 $(1)
+	$(Q)tools/snippet.sh in $(EX_DOC) cubemx-make-source examples/cubemx-h750/Makefile >/dev/null
+	$(Q)tools/snippet.sh in $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
+	$(Q)tools/snippet.sh in $(EX_DOC) cubemx-ld-banks examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
+	$(Q)tools/snippet.sh replace $(EX_DOC) cubemx-make-$(2) examples/cubemx-h750/Makefile \
 		'# listheap: begin' '# listheap: end' >$(1)/Makefile
-	tools/snippet.sh replace $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld \
+	$(Q)tools/snippet.sh replace $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld \
 		'  /* listheap: begin */' '  /* listheap: end */' >$(1)/heap.ld
-	tools/snippet.sh replace $(EX_DOC) cubemx-ld-banks $(1)/heap.ld \
+	$(Q)tools/snippet.sh replace $(EX_DOC) cubemx-ld-banks $(1)/heap.ld \
 		'  /* listheap banks: begin */' '  /* listheap banks: end */' >$(1)/STM32H750XBHx_FLASH.ld
-	$(if $(filter ramd1,$(3)),sed -i $(EX_RAMD1_SED) $(1)/STM32H750XBHx_FLASH.ld)
-	mkdir -p $(1)/Middlewares/Third_Party/listheap
-	$(if $(filter source,$(2)),cp -r alloc $(1)/Middlewares/Third_Party/listheap/alloc)
-	$(if $(filter lib,$(2)),cp -r $(LIB_DIR) $(1)/Middlewares/Third_Party/listheap/lib)
+	$(Q)$(if $(filter ramd1,$(3)),sed -i $(EX_RAMD1_SED) $(1)/STM32H750XBHx_FLASH.ld)
+	$(Q)mkdir -p $(1)/Middlewares/Third_Party/listheap
+	$(Q)$(if $(filter source,$(2)),cp -r alloc $(1)/Middlewares/Third_Party/listheap/alloc)
+	$(Q)$(if $(filter lib,$(2)),cp -r $(LIB_DIR) $(1)/Middlewares/Third_Party/listheap/lib)
 endef
 
 define ex_case # $(1) = route, $(2) = style
