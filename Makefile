@@ -574,3 +574,6 @@ include examples/examples.mk
 
 # ---------------------------------------------------------------- FreeRTOS glue (rtos/rtos.mk)
 include rtos/rtos.mk
+
+# ---------------------------------------------------------------- Rust (rust/rust.mk; optional)
+include rust/rust.mk
