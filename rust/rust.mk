@@ -91,3 +91,52 @@ $(eval $(call rust_image,rust_alloc,,rust_alloc))
 
 run-rust: $(RUST_TDIR)/seed_rust.elf
 	$(Q)qemu/run.sh mps2-an500 $< 30
+
+# ---------------------------------------------------------------- make test-rust
+# The seed image must exit 0 (its own checks) and print what rust/check_seed.sh expects;
+# rust_alloc must exit 0 with a summary of as many passes as it has tests and no failure.
+RUST_ALLOC_TESTS := 12
+# Mutants: the listheap crate with one of its alignment paths broken (sed on a copy, each edit
+# checked to have happened), linked into rust_alloc, which must then fail: the tests can see it.
+#   ignore_align     alloc gives over-aligned layouts plain malloc (8-byte alignment)
+#   naive_realloc    realloc of an over-aligned block through listheap_realloc, which may move
+#                    it to an 8-byte-aligned place
+RUST_MUTANTS := ignore_align naive_realloc
+ignore_align_SED := s/ffi::listheap_memalign(layout.align(), layout.size())/ffi::listheap_malloc(layout.size())/
+naive_realloc_SED := s/unsafe { self.realloc_aligned(ptr, layout, new_size) }/unsafe { ffi::listheap_realloc(ptr.cast(), new_size) }.cast()/
+define rust_mutant # $(1) = mutant
+$(RUST_OUT)/mutants/$(1)/lib.rs: rust/listheap/lib.rs
+	@mkdir -p $$(@D)
+	$(Q)sed '$$($(1)_SED)' $$< >$$@
+	$(Q)! cmp -s $$< $$@ || { echo "rust mutant $(1): the edit did not apply to rust/listheap/lib.rs" >&2; rm -f $$@; exit 1; }
+$(RUST_OUT)/mutants/$(1)/liblistheap.rlib: $(RUST_OUT)/mutants/$(1)/lib.rs $(call rust_libdir,$(RUST_TRIPLE))/liballoc.rlib
+	$(Q)$(RUST_ENV) $(RUST_RUSTC) $(call RUST_CRATE_FLAGS,$(RUST_TRIPLE)) -A dead_code --crate-type rlib --crate-name listheap \
+		--cfg 'feature="alloc-error-handler"' -o $$@ $$<
+$(RUST_OUT)/mutants/$(1)/librust_alloc.a: rust/rust_alloc/lib.rs $(RUST_OUT)/mutants/$(1)/liblistheap.rlib
+	$(Q)$(RUST_ENV) $(RUST_RUSTC) $(call RUST_CRATE_FLAGS,$(RUST_TRIPLE)) -C lto=fat --crate-type staticlib \
+		--crate-name rust_alloc --extern listheap=$(RUST_OUT)/mutants/$(1)/liblistheap.rlib -o $$@ $$<
+$(RUST_TDIR)/mutant-$(1).elf: $(RUST_OUT)/mutants/$(1)/librust_alloc.a $(TDIR)/mps2-an500-nano/base.stamp $(LIB_DIR)/cortex-m7/liblistheap.a
+	$(Q)$(CC_ARM) $(mps2-an500-nano_CFLAGS) -nostartfiles -T ld/mps2-an500.ld -Lld -Wl,--gc-sections -Wl,-z,noexecstack \
+		$(RUST_BASE) $$< $(LIB_DIR)/listheap.ld -L$(LIB_DIR)/cortex-m7 -llistheap -o $$@
+endef
+$(foreach m,$(RUST_MUTANTS),$(eval $(call rust_mutant,$(m))))
+
+test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(foreach m,$(RUST_MUTANTS),$(RUST_TDIR)/mutant-$(m).elf)
+	@echo "==> mps2-an500 rust seed_rust"
+	$(Q)qemu/run.sh mps2-an500 $(RUST_TDIR)/seed_rust.elf 30 >$(RUST_TDIR)/seed_rust.log 2>&1 || \
+		{ cat $(RUST_TDIR)/seed_rust.log; echo "FAILED: seed_rust exit status"; exit 1; }
+	$(Q)rust/check_seed.sh $(RUST_TDIR)/seed_rust.log || { cat $(RUST_TDIR)/seed_rust.log; exit 1; }
+	@echo "==> mps2-an500 rust rust_alloc"
+	$(Q)qemu/run.sh mps2-an500 $(RUST_TDIR)/rust_alloc.elf 60 >$(RUST_TDIR)/rust_alloc.log 2>&1 || \
+		{ cat $(RUST_TDIR)/rust_alloc.log; echo "FAILED: rust_alloc exit status"; exit 1; }
+	$(Q)grep -qx "rust_alloc: $(RUST_ALLOC_TESTS) passed, 0 failed" $(RUST_TDIR)/rust_alloc.log || \
+		{ cat $(RUST_TDIR)/rust_alloc.log; echo "FAILED: rust_alloc's summary is not $(RUST_ALLOC_TESTS) passed, 0 failed"; exit 1; }
+	$(Q)grep -x "rust_alloc: .*" $(RUST_TDIR)/rust_alloc.log
+	$(Q)for m in $(RUST_MUTANTS); do rc=0; \
+		qemu/run.sh mps2-an500 $(RUST_TDIR)/mutant-$$m.elf 60 >$(RUST_TDIR)/mutant-$$m.log 2>&1 || rc=$$?; \
+		if [ $$rc -eq 0 ] || ! grep -q '^FAILED ' $(RUST_TDIR)/mutant-$$m.log; then cat $(RUST_TDIR)/mutant-$$m.log; \
+			echo "FAILED: rust_alloc passed on the $$m mutant of the listheap crate"; exit 1; fi; \
+		echo "rust mutant $$m: rust_alloc fails (exit $$rc): $$(grep '^FAILED ' $(RUST_TDIR)/mutant-$$m.log | cut -d: -f1 | tr -s ' ' | tr '\n' ' ')"; done
+
+rust-size: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf
+	$(Q)for i in seed_rust rust_alloc; do echo "$$i: flash bytes by origin (rust/size.sh)"; rust/size.sh $(RUST_TDIR)/$$i.map; done

@@ -46,6 +46,9 @@ use core::ptr;
 
 /// The alignment of every pointer `listheap_malloc` returns (`LISTHEAP_ALIGNMENT`).
 pub const MALLOC_ALIGN: usize = 8;
+/// Bytes of header in front of every allocated payload (`LISTHEAP_OVERHEAD`): a [`Block`]'s
+/// `size` plus this is the whole block.
+pub const HEADER: usize = core::mem::size_of::<usize>();
 
 mod ffi {
     use core::ffi::c_void;
