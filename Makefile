@@ -99,7 +99,7 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress test-rtos test-examples
+test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress test-rtos test-examples test-rust
 
 test-host: $(HOST_BINS)
 	$(Q)set -e; $(foreach c,$(CONFIGS),for s in $(SUITES); do \

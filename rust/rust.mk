@@ -140,3 +140,7 @@ test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(foreach m,$(
 
 rust-size: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf
 	$(Q)for i in seed_rust rust_alloc; do echo "$$i: flash bytes by origin (rust/size.sh)"; rust/size.sh $(RUST_TDIR)/$$i.map; done
+	@echo "seed_rust: what is left of the listheap crate and Rust's allocation-error path after LTO (bytes, symbol)"
+	$(Q)$(PREFIX)nm -S --size-sort -C $(RUST_TDIR)/seed_rust.elf | \
+		grep -E ' (listheap::|__rg_|__rust_alloc|__rust_dealloc|__rust_realloc|__rust_alloc_error|alloc::alloc::handle_alloc_error|rust_oom)' | \
+		while read -r a n t name; do echo "  $$((0x$$n)) $$name"; done
