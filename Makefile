@@ -99,7 +99,7 @@ $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(eval $(call host_suite,$(c),$(s))
 
 HOST_BINS := $(foreach c,$(CONFIGS),$(foreach s,$(SUITES),$(BUILD)/$(c)/$(s)))
 
-test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress test-rtos test-examples test-cmake
+test: test-host test-adversarial fuzz-replay test-target test-images test-irq-stress test-rtos test-examples test-cmake test-rust
 
 test-host: $(HOST_BINS)
 	$(Q)set -e; $(foreach c,$(CONFIGS),for s in $(SUITES); do \
@@ -575,3 +575,6 @@ include examples/cmake.mk
 
 # ---------------------------------------------------------------- FreeRTOS glue (rtos/rtos.mk)
 include rtos/rtos.mk
+
+# ---------------------------------------------------------------- Rust (rust/rust.mk; optional)
+include rust/rust.mk

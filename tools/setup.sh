@@ -6,13 +6,23 @@
 #
 # Usage: tools/setup.sh            install/fetch what is missing
 #        tools/setup.sh --check    exit 1 if anything is missing, install nothing
+#        tools/setup.sh --rust     also Debian's Rust 1.63 (rustc, rust-src, compiler_builtins'
+#                                  source): only `make test-rust`/`make run-rust` ask for it, so
+#                                  `make run` and the C suites never install Rust (rust/README.md)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${LISTHEAP_BUILD:-$top/build}
 cmocka_dir=$build/third_party/cmocka
 check_only=0
-[ "${1:-}" = "--check" ] && check_only=1
+rust=0
+for arg in "$@"; do
+    case $arg in
+    --check) check_only=1 ;;
+    --rust) rust=1 ;;
+    *) printf 'usage: %s [--check] [--rust]\n' "$0" >&2; exit 2 ;;
+    esac
+done
 
 say() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -60,6 +70,12 @@ want picolibc-arm-none-eabi has_file /usr/lib/picolibc/arm-none-eabi/picolibc.sp
 want gnuplot-nox have gnuplot
 want python3 have python3
 want valgrind have valgrind
+if [ $rust -eq 1 ]; then
+    # /usr/bin/rustc by its path: a rustup toolchain earlier in PATH has no thumb targets
+    want rustc has_file /usr/bin/rustc
+    want rust-src has_file /usr/src/rustc-1.63.0/library/alloc/src/lib.rs
+    want librust-compiler-builtins-dev has_file /usr/share/cargo/registry/compiler_builtins-0.1.70/src/lib.rs
+fi
 
 need_source=0
 [ -f "$cmocka_dir/src/cmocka.c" ] || need_source=1
