@@ -307,6 +307,23 @@ $(TDIR)/link-negative.ok: test/target/printf_only.c $(TDIR)/mps2-an500-nano/base
 	else cat $(TDIR)/link-negative.log; exit 1; fi
 	@touch $@
 
+# malloc_stats without stdio: the image never prints, calls malloc_stats() and mstats(), and
+# must link no stdio (no _vfprintf_r, no FILE stubs) yet print every line on descriptor 2. The
+# same object in an image with printf goes through stderr (test_newlib's memstream test).
+$(TDIR)/stats-nostdio.ok: test/target/stats_only.c $(TDIR)/mps2-an500-nano/base.stamp $(LIB_DIR)/cortex-m7/liblistheap.a
+	$(Q)$(CC_ARM) $(mps2-an500-nano_CFLAGS) $(WARN) -I$(LIB_DIR)/include -nostartfiles -T ld/mps2-an500.ld -Lld \
+		-Wl,--gc-sections -Wl,-Map=$(TDIR)/stats_only.map test/target/stats_only.c \
+		$(addprefix $(TDIR)/mps2-an500-nano/,startup.o $(notdir $(mps2-an500_SYS:.c=.o))) \
+		-L$(LIB_DIR)/cortex-m7 -llistheap -o $(TDIR)/stats_only.elf
+	$(Q)tools/linkcheck.sh elf $(TDIR)/stats_only.elf $(TDIR)/stats_only.map
+	$(Q)if $(PREFIX)nm $(TDIR)/stats_only.elf | grep -E ' (_vfprintf_r|__sf_fake_stderr|__sinit)$$'; then \
+		echo "stats-nostdio: malloc_stats linked newlib's stdio into an image that never prints" >&2; exit 1; fi
+	$(Q)qemu/run.sh mps2-an500 $(TDIR)/stats_only.elf 30 >$(TDIR)/stats_only.log 2>&1 || { cat $(TDIR)/stats_only.log; exit 1; }
+	$(Q)for line in "max system bytes = " "in use bytes     = " "largest request  = " "Memory allocation statistics at the end"; do \
+		grep -q "^$$line" $(TDIR)/stats_only.log || { cat $(TDIR)/stats_only.log; echo "stats-nostdio: no line '$$line'" >&2; exit 1; }; done
+	@echo "stats-nostdio: malloc_stats and mstats print on descriptor 2 with no stdio in the image: $$(grep -m1 'in use bytes' $(TDIR)/stats_only.log)"
+	@touch $@
+
 # The command-line forms docs/integration.md gives instead of listheap.ld, as a user types
 # them: `-Wl,-u,__listheap_malloc_family` (a Makefile's LDFLAGS) and `-u
 # __listheap_malloc_family` (CubeIDE's linker flags). The printf-only image must link with
@@ -485,7 +502,7 @@ $(TDIR)/abi.ok: $(foreach v,$(ABI_VARIANTS),$(TDIR)/abi/$(v)/malloc_only.elf)
 	@echo "abi: $(words $(ABI_VARIANTS)) float-ABI variants link with their own ABI; soft + hard library fails the link, as it must"
 	@touch $@
 
-test-images: $(TDIR)/abi.ok $(TDIR)/lib-standalone.ok $(TDIR)/link-negative.ok $(TDIR)/link-u.ok $(TDIR)/fragment-cost.ok $(foreach b,$(BOARDS),$(TDIR)/testbed-negative-$(b).ok) $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
+test-images: $(TDIR)/stats-nostdio.ok $(TDIR)/abi.ok $(TDIR)/lib-standalone.ok $(TDIR)/link-negative.ok $(TDIR)/link-u.ok $(TDIR)/fragment-cost.ok $(foreach b,$(BOARDS),$(TDIR)/testbed-negative-$(b).ok) $(CPP_IMAGES) $(LOCK_IMAGES) $(H750_ELF)
 	$(Q)tools/linkcheck.sh heap $(H750_ELF) 0x24000000 0x24080000
 	$(Q)for elf in $(TDIR)/*/*/seed_demo.elf $(H750_ELF); do \
 		if $(PREFIX)nm $$elf | grep -qiE ' (_?v?f?i?printf|_?_?sinit|_malloc_stats_r)$$'; then \

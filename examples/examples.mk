@@ -121,6 +121,8 @@ $(EX_DIR)/source-qemu.ok: test/target/seed_demo.c $(LIB_SRC) $(ALLOC_HDR) alloc/
 		$(addprefix $(TDIR)/mps2-an500-nano/,startup.o $(notdir $(mps2-an500_SYS:.c=.o))) \
 		-o $(EX_DIR)/source-qemu/seed_demo.elf
 	$(Q)tools/linkcheck.sh elf $(EX_DIR)/source-qemu/seed_demo.elf $(EX_DIR)/source-qemu/seed_demo.map
+	$(Q)if $(PREFIX)nm $(EX_DIR)/source-qemu/seed_demo.elf | grep -E ' (_vfprintf_r|__sf_fake_stderr|fiprintf)$$'; then \
+		echo "example: compiling all of alloc/ linked newlib's stdio into an image that never prints" >&2; exit 1; fi
 	$(Q)qemu/run.sh mps2-an500 $(EX_DIR)/source-qemu/seed_demo.elf 30 >$(EX_DIR)/source-qemu/log 2>&1 || \
 		{ cat $(EX_DIR)/source-qemu/log; echo "FAILED: the source drop-in seed demo" >&2; exit 1; }
 	@echo "example: the seed demo built from alloc/ sources ran on mps2-an500 and exited 0"
