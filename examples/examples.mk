@@ -23,7 +23,9 @@ EX_CASES := source-dtcm source-ramd1 lib-dtcm lib-ramd1
 EX_BAD := lib-after-lc heap-over-stack
 EX_OTHER := cubeide-link source-qemu
 # the project's default script is the dtcm style; the ramd1 style moves data, bss and stack
-EX_RAMD1_SED := -e 's/ORIGIN(DTCMRAM) + LENGTH(DTCMRAM)/ORIGIN(RAM_D1) + LENGTH(RAM_D1)/' -e 's/>DTCMRAM/>RAM_D1/'
+# (only above the listheap lines: the DTCM bank stays in DTCMRAM)
+EX_RAMD1_SED := -e '1,/listheap: begin/ s/^_estack = ORIGIN(DTCMRAM) + LENGTH(DTCMRAM)/_estack = ORIGIN(RAM_D1) + LENGTH(RAM_D1)/' \
+	-e '1,/listheap: begin/ s/>DTCMRAM/>RAM_D1/'
 
 # $(1) = case directory, $(2) = route, $(3) = style: copy the project and follow the doc
 define ex_prepare

@@ -181,6 +181,14 @@ stack)
         printf 'linkcheck: heap [0x%08x, 0x%08x) of %s overlaps the stack [0x%08x, 0x%08x)\n' $hs $he "$elf" $((top - size)) $top >&2
         exit 1
     fi
+    # the DTCM bank of the CubeMX snippet, when the image has one
+    if [ -n "$(sym __dtcm_start)" ]; then
+        ds=$(($(sym __dtcm_start))); de=$(($(sym __dtcm_end)))
+        if [ $de -gt $((top - size)) ] && [ $ds -lt $top ]; then
+            printf 'linkcheck: DTCM bank [0x%08x, 0x%08x) of %s overlaps the stack\n' $ds $de "$elf" >&2
+            exit 1
+        fi
+    fi
     printf 'linkcheck: %s heap [0x%08x, 0x%08x) clear of the stack [0x%08x, 0x%08x)\n' \
         "$(basename "$elf")" $hs $he $((top - size)) $top
     ;;
