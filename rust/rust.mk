@@ -89,6 +89,22 @@ endef
 $(eval $(call rust_image,seed_rust,rust/seed/main.c,seed))
 $(eval $(call rust_image,rust_alloc,,rust_alloc))
 
+# The soft-float row of docs/integration.md's table, linked and run: rust_alloc for
+# thumbv7em-none-eabi with liblistheap's cortex-m7-soft variant, start-up and syscalls compiled
+# -mfloat-abi=soft (the mps2-an500 is a Cortex-M7 either way). The other triples' sysroots are
+# built by `make rust-sysroots` only, not linked (see rust/README.md).
+RUST_SOFT_TRIPLE := thumbv7em-none-eabi
+$(eval $(call rust_crates,$(RUST_SOFT_TRIPLE)))
+$(RUST_TDIR)/soft/rust_alloc.elf: $(RUST_OUT)/$(RUST_SOFT_TRIPLE)/librust_alloc.a qemu/startup.c $(mps2-an500_SYS) \
+		$(LIB_DIR)/cortex-m7-soft/liblistheap.a $(LIB_DIR)/include/listheap.h
+	@echo "  LD      $@"
+	@mkdir -p $(@D)
+	$(Q)$(CC_ARM) $(cortex-m7-soft_CPU) --specs=nano.specs $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) \
+		$(mps2-an500_DEFS) -Isyscalls -nostartfiles -T ld/mps2-an500.ld -Lld -Wl,--gc-sections -Wl,-z,noexecstack \
+		-Wl,--fatal-warnings -Wl,-Map=$(@:.elf=.map) qemu/startup.c $(mps2-an500_SYS) $< \
+		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/cortex-m7-soft -llistheap -o $@
+	$(Q)tools/linkcheck.sh elf $@ $(@:.elf=.map)
+
 run-rust: $(RUST_TDIR)/seed_rust.elf
 	$(Q)qemu/run.sh mps2-an500 $< 30
 
@@ -121,7 +137,7 @@ $(RUST_TDIR)/mutant-$(1).elf: $(RUST_OUT)/mutants/$(1)/librust_alloc.a $(TDIR)/m
 endef
 $(foreach m,$(RUST_MUTANTS),$(eval $(call rust_mutant,$(m))))
 
-test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(foreach m,$(RUST_MUTANTS),$(RUST_TDIR)/mutant-$(m).elf)
+test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(RUST_TDIR)/soft/rust_alloc.elf $(foreach m,$(RUST_MUTANTS),$(RUST_TDIR)/mutant-$(m).elf)
 	@echo "==> mps2-an500 rust seed_rust"
 	$(Q)qemu/run.sh mps2-an500 $(RUST_TDIR)/seed_rust.elf 30 >$(RUST_TDIR)/seed_rust.log 2>&1 || \
 		{ cat $(RUST_TDIR)/seed_rust.log; echo "FAILED: seed_rust exit status"; exit 1; }
@@ -132,6 +148,11 @@ test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(foreach m,$(
 	$(Q)grep -qx "rust_alloc: $(RUST_ALLOC_TESTS) passed, 0 failed" $(RUST_TDIR)/rust_alloc.log || \
 		{ cat $(RUST_TDIR)/rust_alloc.log; echo "FAILED: rust_alloc's summary is not $(RUST_ALLOC_TESTS) passed, 0 failed"; exit 1; }
 	$(Q)grep -x "rust_alloc: .*" $(RUST_TDIR)/rust_alloc.log
+	@echo "==> mps2-an500 rust rust_alloc, $(RUST_SOFT_TRIPLE) + cortex-m7-soft"
+	$(Q)qemu/run.sh mps2-an500 $(RUST_TDIR)/soft/rust_alloc.elf 60 >$(RUST_TDIR)/soft/rust_alloc.log 2>&1 || \
+		{ cat $(RUST_TDIR)/soft/rust_alloc.log; echo "FAILED: soft-float rust_alloc exit status"; exit 1; }
+	$(Q)grep -x "rust_alloc: $(RUST_ALLOC_TESTS) passed, 0 failed" $(RUST_TDIR)/soft/rust_alloc.log || \
+		{ cat $(RUST_TDIR)/soft/rust_alloc.log; echo "FAILED: soft-float rust_alloc's summary"; exit 1; }
 	$(Q)for m in $(RUST_MUTANTS); do rc=0; \
 		qemu/run.sh mps2-an500 $(RUST_TDIR)/mutant-$$m.elf 60 >$(RUST_TDIR)/mutant-$$m.log 2>&1 || rc=$$?; \
 		if [ $$rc -eq 0 ] || ! grep -q '^FAILED ' $(RUST_TDIR)/mutant-$$m.log; then cat $(RUST_TDIR)/mutant-$$m.log; \
