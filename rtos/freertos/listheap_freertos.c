@@ -21,11 +21,12 @@
  *     vPortGetHeapStats() call come from one heap state (among tasks; an allocating ISR with
  *     liblistheap_irq.a can still change the heap between them). listheap's lock then nests
  *     inside: with liblistheap.a a second, cheap level of the same suspension.
- *   Before vTaskStartScheduler(): vTaskSuspendAll()/xTaskResumeAll() are legal (the kernel's
- *     uxSchedulerSuspended is a plain counter; heap_4.c calls them from every xTaskCreate() in
- *     main()). As with any kernel call made before the scheduler starts, the ARM_CM ports then
- *     leave interrupts at or below configMAX_SYSCALL_INTERRUPT_PRIORITY masked until it starts
- *     (their critical nesting count starts at 0xaaaaaaaa and is zeroed by the scheduler).
+ *   Before vTaskStartScheduler(): nothing is suspended (scheduler_started() below): there is
+ *     one thread of execution, and every xTaskResumeAll() made then would leave interrupts at
+ *     or below configMAX_SYSCALL_INTERRUPT_PRIORITY masked until the scheduler starts (the
+ *     ARM_CM ports' critical nesting count starts at 0xaaaaaaaa), stopping the HAL tick of a
+ *     main() that prints before starting it. Needs xTaskGetSchedulerState():
+ *     INCLUDE_xTaskGetSchedulerState 1 (or configUSE_TIMERS 1) in FreeRTOSConfig.h.
  *
  * DIFFERENCES FROM heap_4.c
  *   - Statistics describe the one heap: newlib's and the application's malloc() count too.
@@ -54,6 +55,9 @@
 
 #include "listheap.h"
 
+#if INCLUDE_xTaskGetSchedulerState != 1 && configUSE_TIMERS != 1
+#error "listheap_freertos.c needs xTaskGetSchedulerState(): #define INCLUDE_xTaskGetSchedulerState 1 in FreeRTOSConfig.h"
+#endif
 #if configSUPPORT_DYNAMIC_ALLOCATION == 0
 #error "listheap_freertos.c replaces heap_N.c: FreeRTOS uses a heap only with configSUPPORT_DYNAMIC_ALLOCATION 1"
 #endif
@@ -69,14 +73,36 @@ struct _reent;
 void __malloc_lock(struct _reent *reent);
 void __malloc_unlock(struct _reent *reent);
 
+/* Before vTaskStartScheduler() there is one thread of execution and nothing to lock against;
+ * and on the Cortex-M ports every xTaskResumeAll() made then leaves interrupts up to
+ * configMAX_SYSCALL_INTERRUPT_PRIORITY masked until the scheduler starts (their critical
+ * nesting count starts at 0xaaaaaaaa). A printf or strdup in main() before the start (CubeMX's
+ * MX_*_Init code) would then stop the HAL tick and hang the next HAL_Delay. So the heap's lock
+ * and the glue's sections suspend the scheduler only once it runs. The state cannot change
+ * between a suspend and its resume: the scheduler starts in vTaskStartScheduler, not in a
+ * heap call. */
+static int scheduler_started(void) {
+    return xTaskGetSchedulerState() != taskSCHEDULER_NOT_STARTED;
+}
+
+static void suspend_tasks(void) {
+    if (scheduler_started())
+        vTaskSuspendAll();
+}
+
+static void resume_tasks(void) {
+    if (scheduler_started())
+        (void)xTaskResumeAll();
+}
+
 void __malloc_lock(struct _reent *reent) {
     (void)reent;
-    vTaskSuspendAll();
+    suspend_tasks();
 }
 
 void __malloc_unlock(struct _reent *reent) {
     (void)reent;
-    (void)xTaskResumeAll();
+    resume_tasks();
 }
 
 /* ---------------------------------------------------------------- allocation */
@@ -100,12 +126,12 @@ static void report_if_failed(const void *block) {
 
 void *pvPortMalloc(size_t xWantedSize) {
     void *block;
-    vTaskSuspendAll();
+    suspend_tasks();
     {
         block = listheap_malloc(xWantedSize);
         traceMALLOC(block, traced_block_bytes(block));
     }
-    (void)xTaskResumeAll();
+    resume_tasks();
     report_if_failed(block);
     return block;
 }
@@ -128,7 +154,7 @@ void *pvPortCalloc(size_t xNum, size_t xSize) {
 void vPortFree(void *pv) {
     if (pv == NULL)
         return;
-    vTaskSuspendAll();
+    suspend_tasks();
     {
         /* 0: invalid, already reported to listheap_fault_hook; freeing it would report twice */
         size_t usable = listheap_usable_size(pv);
@@ -137,7 +163,7 @@ void vPortFree(void *pv) {
             listheap_free(pv);
         }
     }
-    (void)xTaskResumeAll();
+    resume_tasks();
 }
 
 /* ---------------------------------------------------------------- statistics */
@@ -180,12 +206,12 @@ static void count_free_block(void *ctx, void *payload, size_t size, int used) {
 void vPortGetHeapStats(HeapStats_t *pxHeapStats) {
     struct listheap_stats s;
     struct free_block_census census = {0, 0};
-    vTaskSuspendAll();
+    suspend_tasks();
     {
         listheap_get_stats(&s);
         listheap_walk(count_free_block, &census);
     }
-    (void)xTaskResumeAll();
+    resume_tasks();
     pxHeapStats->xAvailableHeapSpaceInBytes = s.free_bytes;
     pxHeapStats->xSizeOfLargestFreeBlockInBytes = s.largest_free_block;
     pxHeapStats->xSizeOfSmallestFreeBlockInBytes = census.smallest;

@@ -123,9 +123,11 @@ static struct listheap_stats stats(void) {
     return s;
 }
 
+/* Nothing recorded; the scheduler running, as for most of an application's heap calls. */
 static void forget_what_was_seen(void) {
     memset(&seen, 0, sizeof seen);
     standin_reset();
+    standin_start_scheduler();
 }
 
 /* Blocks a failed test left live, so that the next test still starts from a fresh heap. */
@@ -153,6 +155,7 @@ static void free_leftovers(void) {
 static int fresh_heap(void **state) {
     (void)state;
     standin_reset();
+    standin_start_scheduler();
     free_leftovers();
     memset(arena, 0xa5, sizeof arena);
     if (listheap_init(arena, sizeof arena) != LISTHEAP_OK)
@@ -180,6 +183,36 @@ static void assert_one_suspended_section(void) {
 }
 
 /* ------------------------------------------------------------ the lock */
+
+/* Before vTaskStartScheduler(): main()'s printf, strdup or pvPortMalloc must neither suspend
+ * the scheduler nor, through the port's pre-start xTaskResumeAll(), leave interrupts masked
+ * (the HAL tick would stop and the next HAL_Delay hang). */
+static void test_heap_calls_before_the_scheduler_starts_leave_interrupts_unmasked(void **state) {
+    (void)state;
+    standin_reset(); /* a freshly booted kernel: scheduler not started */
+    void *a = listheap_malloc(40);           /* newlib's malloc path: __malloc_lock */
+    void *b = pvPortMalloc(64);              /* xTaskCreate's path */
+    void *c = pvPortCalloc(4, 8);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    listheap_free(a);
+    vPortFree(b);
+    vPortFree(c);
+    HeapStats_t hs;
+    vPortGetHeapStats(&hs);
+    assert_int_equal(standin_record()->outermost, 0);
+    assert_int_equal(standin_record()->nested, 0);
+    assert_int_equal(standin_record()->masked, 0);
+    assert_int_equal(stats().live_blocks, 0);
+    /* once it runs, the same calls suspend it again */
+    standin_start_scheduler();
+    void *d = pvPortMalloc(64);
+    assert_non_null(d);
+    assert_int_equal(standin_record()->outermost, 1);
+    vPortFree(d);
+    assert_int_equal(standin_record()->masked, 0);
+}
 
 /* listheap compiled as liblistheap.a calls __malloc_lock: the glue's, which suspends the
  * scheduler. Called directly, as newlib's malloc or the application's would be. */
@@ -493,6 +526,7 @@ static void test_config_lines_name_the_port_handlers_with_cmsis_vector_names(voi
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        FREERTOS_TEST(test_heap_calls_before_the_scheduler_starts_leave_interrupts_unmasked),
         FREERTOS_TEST(test_listheap_lock_is_the_glues_malloc_lock_which_suspends_the_scheduler),
         FREERTOS_TEST(test_malloc_lock_nests_and_each_unlock_restores_one_level),
         FREERTOS_TEST(test_pvPortMalloc_runs_heap_call_and_trace_in_one_suspended_section),

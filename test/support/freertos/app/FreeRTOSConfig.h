@@ -13,6 +13,7 @@
 #define configUSE_NEWLIB_REENTRANT              1
 #define configSUPPORT_DYNAMIC_ALLOCATION        1
 #define configUSE_MALLOC_FAILED_HOOK            1
+#define INCLUDE_xTaskGetSchedulerState          1
 #define vPortSVCHandler     SVC_Handler
 #define xPortPendSVHandler  PendSV_Handler
 #define xPortSysTickHandler SysTick_Handler

@@ -28,6 +28,12 @@ typedef unsigned long UBaseType_t;
 #ifndef configSUPPORT_DYNAMIC_ALLOCATION
 #define configSUPPORT_DYNAMIC_ALLOCATION 1
 #endif
+#ifndef INCLUDE_xTaskGetSchedulerState
+#define INCLUDE_xTaskGetSchedulerState 0
+#endif
+#ifndef configUSE_TIMERS
+#define configUSE_TIMERS 0
+#endif
 #ifndef configUSE_NEWLIB_REENTRANT
 #define configUSE_NEWLIB_REENTRANT 0
 #endif

@@ -14,4 +14,10 @@
 void vTaskSuspendAll(void) PRIVILEGED_FUNCTION;
 BaseType_t xTaskResumeAll(void) PRIVILEGED_FUNCTION;
 
+/* As the kernel's, available with INCLUDE_xTaskGetSchedulerState or configUSE_TIMERS. */
+#define taskSCHEDULER_SUSPENDED ((BaseType_t)0)
+#define taskSCHEDULER_NOT_STARTED ((BaseType_t)1)
+#define taskSCHEDULER_RUNNING ((BaseType_t)2)
+BaseType_t xTaskGetSchedulerState(void) PRIVILEGED_FUNCTION;
+
 #endif /* INC_TASK_H */

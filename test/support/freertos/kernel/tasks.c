@@ -30,12 +30,25 @@ void vTaskSuspendAll(void) {
 }
 
 BaseType_t xTaskResumeAll(void) {
+    if (!record.started)
+        record.masked = 1; /* the port's taskENTER_CRITICAL never unwinds before the start */
     if (record.depth == 0) {
         record.unmatched_resumes++;
         return pdFALSE;
     }
     record.depth--;
     return pdFALSE;
+}
+
+void standin_start_scheduler(void) {
+    record.started = 1;
+    record.masked = 0; /* the port zeroes its nesting count and unmasks */
+}
+
+BaseType_t xTaskGetSchedulerState(void) {
+    if (!record.started)
+        return taskSCHEDULER_NOT_STARTED;
+    return record.depth ? taskSCHEDULER_SUSPENDED : taskSCHEDULER_RUNNING;
 }
 
 void standin_handler_ran(char which) {
