@@ -39,7 +39,7 @@ HARNESS_SRC := test/support/harness.c
 
 # suite name -> its sources besides alloc/
 STARTUP_SUITES := test_startup_bank_first test_startup_overlap_first test_startup_init_first \
-	test_startup_failed_add_first
+	test_startup_failed_add_first test_startup_one_slot
 SUITES := test_core test_check test_debug test_random test_lazy test_corruption $(STARTUP_SUITES)
 test_core_SRC := test/host/test_core.c $(HARNESS_SRC)
 test_random_SRC := test/host/test_random.c $(SUPPORT_SRC) $(HARNESS_SRC)
@@ -50,6 +50,8 @@ test_startup_bank_first_DEFS := -DSTARTUP_ORDER=1
 test_startup_overlap_first_DEFS := -DSTARTUP_ORDER=2
 test_startup_init_first_DEFS := -DSTARTUP_ORDER=3
 test_startup_failed_add_first_DEFS := -DSTARTUP_ORDER=4
+# with room for one region only (alloc/ built so too): a bank cannot join the linker heap
+test_startup_one_slot_DEFS := -DSTARTUP_ORDER=5 -DLISTHEAP_MAX_REGIONS=1
 test_check_SRC := test/host/test_check.c
 test_debug_SRC := test/host/test_debug.c $(HARNESS_SRC)
 test_corruption_SRC := test/host/test_corruption.c $(HARNESS_SRC)
@@ -90,8 +92,8 @@ $(BUILD)/%/cmocka.o: | setup
 define host_suite # $(1) = config, $(2) = suite
 $(BUILD)/$(1)/$(2): $(ALLOC_SRC) $(ALLOC_HDR) $$($(2)_SRC) test/support/shadow.h test/support/harness.h $(BUILD)/$(1)/cmocka.o
 	@echo "  CC      $$@"
-	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) -Ialloc -c alloc/listheap.c -o $$@.listheap.o
-	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) -Ialloc -c alloc/check.c -o $$@.check.o
+	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) $$($(2)_DEFS) -Ialloc -c alloc/listheap.c -o $$@.listheap.o
+	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(ALLOC_WARN) $$($(2)_DEFS) -Ialloc -c alloc/check.c -o $$@.check.o
 	$(Q)gcc $(CSTD) $($(1)_FLAGS) $(WARN) $$($(2)_DEFS) -Ialloc -Itest/support -I$(CMOCKA_SRC)/include \
 		$$($(2)_SRC) $$@.listheap.o $$@.check.o $(BUILD)/$(1)/cmocka.o -o $$@
 endef

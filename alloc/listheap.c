@@ -412,17 +412,25 @@ static COLD int lazy_init_locked(void) {
 /* listheap_add_region() on a heap that has no region yet (nothing allocated, no
  * listheap_init): the linker's heap is added first, as the first allocation would have taken
  * it, so that a bank added at start-up joins the linker heap instead of replacing it. Not when
- * the new region overlaps the linker heap (the caller hands that memory over itself), and not
- * when the new region is refused (a failed call changes nothing). listheap_init() is the way
- * to a heap without the linker's. */
+ * the new region overlaps the linker heap, wholly or partly (the caller hands that memory over
+ * itself), nor when the linker heap is too small for a block. A refused call changes nothing:
+ * a region that is refused on its own, or one that finds no slot beside the linker heap
+ * (LISTHEAP_MAX_REGIONS 1: LISTHEAP_E_FULL). listheap_init() gives a heap without the
+ * linker's. */
 static COLD int first_region_add_locked(void *start, size_t size) {
-    struct region r;
+    struct region r, linker;
     int status = region_layout(start, size, &r);
     if (status != LISTHEAP_OK)
         return status;
     uintptr_t lo = (uintptr_t)__heap_start, hi = (uintptr_t)__heap_end;
-    if (!((uintptr_t)r.first < hi && lo < (uintptr_t)r.end + WORD))
-        (void)lazy_init_locked(); /* does nothing without a linker heap */
+    int keep_linker = lo && hi > lo && region_layout(__heap_start, (size_t)(hi - lo), &linker) ==
+                                           LISTHEAP_OK &&
+                      !regions_overlap(&r, &linker);
+    if (keep_linker) {
+        if (LISTHEAP_MAX_REGIONS < 2)
+            return LISTHEAP_E_FULL;
+        (void)lazy_init_locked();
+    }
     return region_add_locked(start, size);
 }
 

@@ -152,7 +152,8 @@ int listheap_init(void *start, size_t size);
 /* Add a further, non-overlapping region, at any time. Called before anything was allocated
  * and before listheap_init, it keeps the linker heap (__heap_start/__heap_end): that heap is
  * added first, as the first allocation would have added it, unless the new region overlaps
- * it. A refused region changes nothing. */
+ * it (wholly or partly: the region then replaces it). A refused region changes nothing
+ * (LISTHEAP_E_FULL when LISTHEAP_MAX_REGIONS leaves no slot beside the linker heap). */
 int listheap_add_region(void *start, size_t size);
 
 void *listheap_malloc(size_t size);

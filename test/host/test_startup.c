@@ -8,7 +8,9 @@
  *   2  listheap_add_region() of memory overlapping the linker heap: that memory alone;
  *   3  listheap_init(buf): buf alone, the linker heap never used, banks added later join buf;
  *   4  a failing listheap_add_region() first: nothing happens, the first malloc still takes
- *      the linker heap.
+ *      the linker heap;
+ *   5  (alloc/ built with LISTHEAP_MAX_REGIONS 1) a bank first: no slot beside the linker heap,
+ *      LISTHEAP_E_FULL and nothing changed; the first malloc takes the linker heap.
  * The first order, malloc before anything else, is test_lazy.c.
  */
 #include <errno.h>
@@ -22,7 +24,7 @@
 #include "listheap.h"
 
 #ifndef STARTUP_ORDER
-#error "build with -DSTARTUP_ORDER=1..4 (see the comment above)"
+#error "build with -DSTARTUP_ORDER=1..5 (see the comment above)"
 #endif
 
 #define LINKER_HEAP_BYTES 8192
@@ -144,6 +146,21 @@ static void test_failed_add_region_first_changes_nothing(void **state) {
     listheap_free(p);
 }
 #define ORDER_TESTS cmocka_unit_test(test_failed_add_region_first_changes_nothing)
+
+#elif STARTUP_ORDER == 5
+_Static_assert(LISTHEAP_MAX_REGIONS == 1, "order 5 is built with one region slot");
+static void test_bank_first_with_one_region_slot_is_refused_and_changes_nothing(void **state) {
+    (void)state;
+    assert_int_equal(listheap_add_region(bank, sizeof bank), LISTHEAP_E_FULL);
+    assert_int_equal(stats_now().regions, 0);
+    void *p = listheap_malloc(100);
+    assert_non_null(p);
+    assert_true(inside(p, 100, __heap_start, LINKER_HEAP_BYTES));
+    assert_int_equal(stats_now().regions, 1);
+    assert_int_equal(listheap_check(), LISTHEAP_OK);
+    listheap_free(p);
+}
+#define ORDER_TESTS cmocka_unit_test(test_bank_first_with_one_region_slot_is_refused_and_changes_nothing)
 #endif
 
 int main(void) {
