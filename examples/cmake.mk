@@ -20,6 +20,7 @@
 #   lc-first        the project links c and m itself, before listheap::listheap: still only
 #                   listheap's allocator (the objects are linked before any archive is searched)
 #   irq             -DLISTHEAP_LOCKING=PRIMASK: listheap's malloc disables interrupts (cpsid)
+#   irq-set         the same from set(LISTHEAP_LOCKING PRIMASK) in the project (cmake-subdir-primask)
 #                   and the image has no __malloc_lock; subdir-plain is the control (newlib lock)
 # Negative cases, which must fail with listheap's own message:
 #   lc-first-static lc-first with listheap made a STATIC library: the -lc scan takes newlib's
@@ -37,7 +38,7 @@ CM_ELF := cubemx-h750.elf
 CM_LISTHEAP := CMakeLists.txt cmake alloc LICENSE
 CM_DEPS := $(shell find $(CM_PROJECT) -type f) $(CM_DOC) CMakeLists.txt $(wildcard cmake/*) \
 	$(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h tools/snippet.sh tools/linkcheck.sh examples/cmake.mk
-CM_CASES := subdir-plain subdir-keyword package lc-first irq
+CM_CASES := subdir-plain subdir-keyword package lc-first irq irq-set
 CM_BAD := lc-first-static via-interface
 # Ninja where installed (CubeMX's presets use it), else CMake's default, Unix Makefiles
 CM_GEN := $(if $(shell command -v ninja 2>/dev/null),-G Ninja)
@@ -149,6 +150,14 @@ $(CM_DIR)/cmake-irq.ok: $(CM_DEPS) | setup
 	$(call cm_build,$(CM_DIR)/cmake-irq,-DLISTHEAP_LOCKING=PRIMASK)
 	$(call cm_check,$(CM_DIR)/cmake-irq/build)
 	$(call cm_lock,$(CM_DIR)/cmake-irq/build/$(CM_ELF),PRIMASK)
+	@touch $@
+
+$(CM_DIR)/cmake-irq-set.ok: $(CM_DEPS) | setup
+	@echo "==> example cubemx-h750, CMake: set(LISTHEAP_LOCKING PRIMASK) before add_subdirectory"
+	$(call cm_prepare,$(CM_DIR)/cmake-irq-set,cmake-subdir-primask)
+	$(call cm_build,$(CM_DIR)/cmake-irq-set,)
+	$(call cm_check,$(CM_DIR)/cmake-irq-set/build)
+	$(call cm_lock,$(CM_DIR)/cmake-irq-set/build/$(CM_ELF),PRIMASK)
 	@touch $@
 
 # $(1) = case directory, $(2) = listheap's message the link must fail with

@@ -33,6 +33,8 @@ define ex_prepare
 	$(Q)tools/snippet.sh in $(EX_DOC) cubemx-make-source examples/cubemx-h750/Makefile >/dev/null
 	$(Q)tools/snippet.sh in $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
 	$(Q)tools/snippet.sh in $(EX_DOC) cubemx-ld-banks examples/cubemx-h750/STM32H750XBHx_FLASH.ld >/dev/null
+	$(Q)tools/snippet.sh in $(EX_DOC) h750-banks examples/cubemx-h750/Core/Src/main.c >/dev/null
+	$(Q)tools/snippet.sh in $(EX_DOC) h750-dma examples/cubemx-h750/Core/Src/main.c >/dev/null
 	$(Q)tools/snippet.sh replace $(EX_DOC) cubemx-make-$(2) examples/cubemx-h750/Makefile \
 		'# listheap: begin' '# listheap: end' >$(1)/Makefile
 	$(Q)tools/snippet.sh replace $(EX_DOC) cubemx-ld-heap examples/cubemx-h750/STM32H750XBHx_FLASH.ld \

@@ -5,17 +5,24 @@
 #   tools/snippet.sh show <doc.md> <name>
 #       print the snippet's lines
 #   tools/snippet.sh in <doc.md> <name> <file>
-#       exit 0 if the snippet's lines appear in <file> verbatim and in one piece
+#       exit 0 if the snippet's lines appear in <file> verbatim (leading blanks aside) and in
+#       one piece
 #   tools/snippet.sh replace <doc.md> <name> <file> <begin> <end>
 #       print <file> with the lines strictly between the line <begin> and the line <end>
 #       replaced by the snippet (what a user does who follows the doc in that place)
 set -eu
 
 show() {
+    # the marker and the fence may be indented (a snippet inside a list item): the fence's
+    # indentation is taken off every line of the block
     awk -v want="<!-- snippet: $2 -->" '
-        $0 == want { armed = 1; next }
-        armed && /^```/ { if (inside) exit; inside = 1; next }
-        inside { print; found = 1 }
+        { bare = $0; sub(/^[ \t]+/, "", bare) }
+        bare == want { armed = 1; next }
+        armed && bare ~ /^```/ {
+            if (inside) exit
+            inside = 1; indent = length($0) - length(bare); next
+        }
+        inside { print substr($0, indent + 1); found = 1 }
         END { if (!found) exit 1 }' "$1" || { echo "snippet: no snippet '$2' in $1" >&2; exit 1; }
 }
 
@@ -27,7 +34,8 @@ in)
     tmp=$(mktemp)
     show "$2" "$3" >"$tmp"
     # slide a window of the snippet's length over the file
-    if awk 'NR == FNR { want[++n] = $0; next }
+    # leading blanks do not count: a C snippet may sit indented in a function
+    if awk '{ sub(/^[ \t]+/, "") } NR == FNR { want[++n] = $0; next }
         { line[++m] = $0 }
         END {
             for (s = 1; s + n - 1 <= m; s++) {
