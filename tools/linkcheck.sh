@@ -174,8 +174,9 @@ stack)
     # see it.
     elf=$2
     sym() { $NM "$elf" | awk -v s="$1" '$3 == s {print "0x" $1}'; }
-    hs=$(($(sym __heap_start))); he=$(($(sym __heap_end)))
-    top=$(($(sym _estack))); size=$(($(sym _Min_Stack_Size)))
+    need() { v=$(sym "$1"); [ -n "$v" ] || { echo "linkcheck: $elf has no symbol $1" >&2; exit 1; }; echo "$v"; }
+    hs=$(($(need __heap_start))); he=$(($(need __heap_end)))
+    top=$(($(need _estack))); size=$(($(need _Min_Stack_Size)))
     [ $size -gt 0 ] || { echo "linkcheck: $elf has no _Min_Stack_Size" >&2; exit 1; }
     if [ $he -gt $((top - size)) ] && [ $hs -lt $top ]; then
         printf 'linkcheck: heap [0x%08x, 0x%08x) of %s overlaps the stack [0x%08x, 0x%08x)\n' $hs $he "$elf" $((top - size)) $top >&2
@@ -199,8 +200,9 @@ heap)
     lo=$(($3))
     hi=$(($4))
     sym() { $NM "$elf" | awk -v s="$1" '$3 == s {print "0x" $1}'; }
-    hs=$(($(sym __heap_start)))
-    he=$(($(sym __heap_end)))
+    need() { v=$(sym "$1"); [ -n "$v" ] || { echo "linkcheck: $elf has no symbol $1" >&2; exit 1; }; echo "$v"; }
+    hs=$(($(need __heap_start)))
+    he=$(($(need __heap_end)))
     bad=0
     if [ $hs -lt $lo ] || [ $he -gt $hi ] || [ $he -le $hs ]; then
         printf 'linkcheck: heap [0x%08x, 0x%08x) of %s is not inside [0x%08x, 0x%08x)\n' $hs $he "$elf" $lo $hi >&2
