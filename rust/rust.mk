@@ -138,6 +138,9 @@ endef
 $(foreach m,$(RUST_MUTANTS),$(eval $(call rust_mutant,$(m))))
 
 test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(RUST_TDIR)/soft/rust_alloc.elf $(foreach m,$(RUST_MUTANTS),$(RUST_TDIR)/mutant-$(m).elf)
+	$(Q)tools/snippet.sh in docs/integration.md rust-global-allocator rust/seed/lib.rs
+	$(Q)tools/snippet.sh in rust/README.md rust-global-allocator rust/seed/lib.rs
+	$(Q)tools/snippet.sh in rust/README.md rust-construct rust/seed/lib.rs
 	@echo "==> mps2-an500 rust seed_rust"
 	$(Q)qemu/run.sh mps2-an500 $(RUST_TDIR)/seed_rust.elf 30 >$(RUST_TDIR)/seed_rust.log 2>&1 || \
 		{ cat $(RUST_TDIR)/seed_rust.log; echo "FAILED: seed_rust exit status"; exit 1; }
