@@ -20,7 +20,7 @@ EX_DIR := $(BUILD)/examples
 EX_SRC := $(shell find examples/cubemx-h750 -type f)
 EX_DOC := docs/integration.md
 EX_CASES := source-dtcm source-ramd1 lib-dtcm lib-ramd1
-EX_BAD := lib-after-lc heap-over-stack
+EX_BAD := lib-after-lc heap-over-stack lib-after-lc-no-ld lib-after-lc-no-nosys
 EX_OTHER := cubeide-link source-qemu
 # the project's default script is the dtcm style; the ramd1 style moves data, bss and stack
 # (only above the listheap lines: the DTCM bank stays in DTCMRAM)
@@ -76,6 +76,30 @@ $(EX_DIR)/lib-after-lc.ok: $(EX_DIR)/lib-dtcm.ok
 	$(Q)grep -q '^LIBS := $$(LIBS) ' $(EX_DIR)/lib-after-lc/Makefile || { echo "lib-after-lc: could not move the library after -lc" >&2; exit 1; }
 	$(Q)$(call ex_must_fail,lib-after-lc,listheap.ld: newlib's own malloc is in the link too)
 	@echo "example: the library after -lc fails the link with listheap.ld's message, as the doc says"
+	@touch $@
+
+# The other rows of the doc's LIBS table. Without listheap.ld, the library after -lc links
+# with newlib's malloc (and libnosys's _sbrk): linkcheck must then name newlib's member. And
+# without libnosys (and no _sbrk anywhere) the same link fails on _sbrk.
+$(EX_DIR)/lib-after-lc-no-ld.ok: $(EX_DIR)/lib-dtcm.ok
+	$(Q)$(call ex_prepare,$(EX_DIR)/lib-after-lc-no-ld,lib,dtcm)
+	$(Q)sed -i 's/^LIBS := \(.*\) $$(LIBS)$$/LIBS := $$(LIBS) -llistheap/' $(EX_DIR)/lib-after-lc-no-ld/Makefile
+	$(Q)grep -q '^LIBS := $$(LIBS) -llistheap$$' $(EX_DIR)/lib-after-lc-no-ld/Makefile || { echo "lib-after-lc-no-ld: edit failed" >&2; exit 1; }
+	$(Q)$(MAKE) -s --no-print-directory -C $(EX_DIR)/lib-after-lc-no-ld >$(EX_DIR)/lib-after-lc-no-ld.log 2>&1 || \
+		{ cat $(EX_DIR)/lib-after-lc-no-ld.log; echo "example: -lc ... -llistheap without listheap.ld did not link; the doc says it does" >&2; exit 1; }
+	$(Q)if tools/linkcheck.sh elf $(EX_DIR)/lib-after-lc-no-ld/build/cubemx-h750.elf $(EX_DIR)/lib-after-lc-no-ld/build/cubemx-h750.map \
+		>$(EX_DIR)/lib-after-lc-no-ld.check 2>&1; then \
+		echo "example: newlib's malloc in the image went unnoticed by linkcheck" >&2; exit 1; fi
+	$(Q)grep -q "links newlib's" $(EX_DIR)/lib-after-lc-no-ld.check || { cat $(EX_DIR)/lib-after-lc-no-ld.check; exit 1; }
+	@echo "example: without listheap.ld the library after -lc links newlib's malloc, and linkcheck says so: $$(grep -m1 "links newlib's" $(EX_DIR)/lib-after-lc-no-ld.check | sed 's/.*links //')"
+	@touch $@
+
+$(EX_DIR)/lib-after-lc-no-nosys.ok: $(EX_DIR)/lib-dtcm.ok
+	$(Q)$(call ex_prepare,$(EX_DIR)/lib-after-lc-no-nosys,lib,dtcm)
+	$(Q)sed -i -e 's/^LIBS := \(.*\) $$(LIBS)$$/LIBS := -lc -lm -llistheap/' $(EX_DIR)/lib-after-lc-no-nosys/Makefile
+	$(Q)grep -q '^LIBS := -lc -lm -llistheap$$' $(EX_DIR)/lib-after-lc-no-nosys/Makefile || { echo "lib-after-lc-no-nosys: edit failed" >&2; exit 1; }
+	$(Q)$(call ex_must_fail,lib-after-lc-no-nosys,undefined reference to \`_sbrk')
+	@echo "example: without libnosys and listheap.ld, the library after -lc fails on _sbrk, as the doc says"
 	@touch $@
 
 # The heap of the old doc (up to the end of RAM_D1) in the ramd1 style overlaps the stack: the
