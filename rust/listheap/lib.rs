@@ -53,24 +53,6 @@ pub const HEADER: usize = core::mem::size_of::<usize>();
 mod ffi {
     use core::ffi::c_void;
 
-    /// `struct listheap_stats` of alloc/listheap.h, field for field.
-    #[repr(C)]
-    #[derive(Default)]
-    pub struct Stats {
-        pub total_bytes: usize,
-        pub used_bytes: usize,
-        pub free_bytes: usize,
-        pub peak_used_bytes: usize,
-        pub largest_free_block: usize,
-        pub free_blocks: usize,
-        pub live_blocks: usize,
-        pub allocations: usize,
-        pub frees: usize,
-        pub failures: usize,
-        pub faults: usize,
-        pub regions: usize,
-    }
-
     pub type Visitor = unsafe extern "C" fn(ctx: *mut c_void, payload: *mut c_void, size: usize, used: i32);
 
     extern "C" {
@@ -82,14 +64,16 @@ mod ffi {
         pub fn listheap_calloc(count: usize, size: usize) -> *mut c_void;
         pub fn listheap_memalign(alignment: usize, size: usize) -> *mut c_void;
         pub fn listheap_usable_size(ptr: *const c_void) -> usize;
-        pub fn listheap_get_stats(stats: *mut Stats);
+        pub fn listheap_get_stats(stats: *mut super::Stats);
         pub fn listheap_reset_peak();
         pub fn listheap_check() -> i32;
         pub fn listheap_walk(visit: Visitor, ctx: *mut c_void);
     }
 }
 
-/// listheap's statistics (`struct listheap_stats`): the whole heap, C and Rust alike.
+/// listheap's statistics (`struct listheap_stats` of alloc/listheap.h, field for field, so
+/// listheap_get_stats fills it directly): the whole heap, C and Rust alike.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Bytes of all blocks in all regions, headers included.
@@ -120,23 +104,10 @@ pub struct Stats {
 
 /// The statistics of the heap now (`listheap_get_stats`).
 pub fn stats() -> Stats {
-    let mut s = ffi::Stats::default();
-    // SAFETY: listheap_get_stats writes one struct listheap_stats, which ffi::Stats mirrors.
+    let mut s = Stats::default();
+    // SAFETY: listheap_get_stats writes one struct listheap_stats, which Stats mirrors.
     unsafe { ffi::listheap_get_stats(&mut s) };
-    Stats {
-        total_bytes: s.total_bytes,
-        used_bytes: s.used_bytes,
-        free_bytes: s.free_bytes,
-        peak_used_bytes: s.peak_used_bytes,
-        largest_free_block: s.largest_free_block,
-        free_blocks: s.free_blocks,
-        live_blocks: s.live_blocks,
-        allocations: s.allocations,
-        frees: s.frees,
-        failures: s.failures,
-        faults: s.faults,
-        regions: s.regions,
-    }
+    s
 }
 
 /// Restart the high-water mark from the current `used_bytes` (`listheap_reset_peak`).
