@@ -38,7 +38,7 @@ CM_ELF := cubemx-h750.elf
 CM_LISTHEAP := CMakeLists.txt cmake alloc LICENSE
 CM_DEPS := $(shell find $(CM_PROJECT) -type f) $(CM_DOC) CMakeLists.txt $(wildcard cmake/*) \
 	$(LIB_SRC) $(ALLOC_HDR) alloc/lock.h alloc/entry.h tools/snippet.sh tools/linkcheck.sh examples/cmake.mk
-CM_CASES := subdir-plain subdir-keyword package lc-first irq irq-set
+CM_CASES := subdir-plain subdir-ramd1 subdir-keyword package lc-first irq irq-set
 CM_BAD := lc-first-static via-interface
 # Ninja where installed (CubeMX's presets use it), else CMake's default, Unix Makefiles
 CM_GEN := $(if $(shell command -v ninja 2>/dev/null),-G Ninja)
@@ -103,6 +103,18 @@ $(CM_DIR)/cmake-subdir-plain.ok: $(CM_DEPS) | setup
 	$(call cm_build,$(CM_DIR)/cmake-subdir-plain,)
 	$(call cm_check,$(CM_DIR)/cmake-subdir-plain/build)
 	$(call cm_lock,$(CM_DIR)/cmake-subdir-plain/build/$(CM_ELF),NEWLIB)
+	@touch $@
+
+# The same with the other CubeIDE H7 script style (data, bss and stack in RAM_D1), made from the
+# project's script as examples.mk makes it (EX_RAMD1_SED).
+$(CM_DIR)/cmake-subdir-ramd1.ok: $(CM_DEPS) | setup
+	@echo "==> example cubemx-h750, CMake: add_subdirectory, stack at the top of RAM_D1"
+	$(call cm_prepare,$(CM_DIR)/cmake-subdir-ramd1,cmake-subdir)
+	$(Q)sed -i $(EX_RAMD1_SED) $(CM_DIR)/cmake-subdir-ramd1/STM32H750XBHx_FLASH.ld
+	$(Q)grep -q '^_estack = ORIGIN(RAM_D1)' $(CM_DIR)/cmake-subdir-ramd1/STM32H750XBHx_FLASH.ld || \
+		{ echo "cmake: subdir-ramd1: the script style edit did not apply" >&2; exit 1; }
+	$(call cm_build,$(CM_DIR)/cmake-subdir-ramd1,)
+	$(call cm_check,$(CM_DIR)/cmake-subdir-ramd1/build)
 	@touch $@
 
 # CMake refuses a target whose target_link_libraries calls mix the plain and keyword forms: a
