@@ -17,6 +17,7 @@
 #include <reent.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "../listheap.h"
 
@@ -68,13 +69,6 @@ static void emit(struct _reent *r, const char *text, size_t n) {
         (void)_write_r(r, 2, text, n);
 }
 
-static size_t length_of(const char *text) {
-    size_t n = 0;
-    while (text[n])
-        n++;
-    return n;
-}
-
 static void print_line(struct _reent *r, const char *label, unsigned long value) {
     char buf[64];
     emit(r, buf, format_line(buf, label, value));
@@ -95,7 +89,7 @@ void _malloc_stats_r(struct _reent *r) {
 void _mstats_r(struct _reent *r, char *title) {
     static const char head[] = "Memory allocation statistics ";
     emit(r, head, sizeof head - 1);
-    emit(r, title, length_of(title));
+    emit(r, title, strlen(title));
     emit(r, "\n", 1);
     _malloc_stats_r(r);
 }
