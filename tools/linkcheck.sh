@@ -77,6 +77,15 @@ kept_sections() {
         /^ \.[^ ]+$/ { pending = $1; next }
         /^ \.[^ ]+ +0x/ && NF >= 4 { print $1, $4 }' "$1"
 }
+# The address of symbol $1 in the image $elf ("0x..."), or nothing; need: the same, or the
+# script stops (an image without the symbol must fail a check, not pass it with 0).
+sym() { $NM "$elf" | awk -v s="$1" '$3 == s {print "0x" $1}'; }
+need() {
+    v=$(sym "$1")
+    [ -n "$v" ] || { echo "linkcheck: $elf has no symbol $1" >&2; exit 1; }
+    echo "$v"
+}
+
 # listheap's own code: members of liblistheap*.a (whichever variant), or, for a project that
 # compiles alloc/ with its own sources, the object of alloc/newlib/malloc_family.c (make:
 # malloc_family.o, CMake: malloc_family.c.o/.obj), where every malloc-family entry point lives
@@ -173,23 +182,19 @@ stack)
     # symbols of a CubeMX linker script) do not overlap. The stack is no section: `heap` cannot
     # see it.
     elf=$2
-    sym() { $NM "$elf" | awk -v s="$1" '$3 == s {print "0x" $1}'; }
-    need() { v=$(sym "$1"); [ -n "$v" ] || { echo "linkcheck: $elf has no symbol $1" >&2; exit 1; }; echo "$v"; }
     hs=$(($(need __heap_start))); he=$(($(need __heap_end)))
     top=$(($(need _estack))); size=$(($(need _Min_Stack_Size)))
-    [ $size -gt 0 ] || { echo "linkcheck: $elf has no _Min_Stack_Size" >&2; exit 1; }
-    if [ $he -gt $((top - size)) ] && [ $hs -lt $top ]; then
-        printf 'linkcheck: heap [0x%08x, 0x%08x) of %s overlaps the stack [0x%08x, 0x%08x)\n' $hs $he "$elf" $((top - size)) $top >&2
+    [ $size -gt 0 ] || { echo "linkcheck: $elf: _Min_Stack_Size is 0" >&2; exit 1; }
+    # clear_of_stack <what> <start> <end>: an empty range is clear wherever it lies
+    clear_of_stack() {
+        [ "$3" -le "$2" ] || [ "$3" -le $((top - size)) ] || [ "$2" -ge $top ] && return 0
+        printf 'linkcheck: %s [0x%08x, 0x%08x) of %s overlaps the stack [0x%08x, 0x%08x)\n' \
+            "$1" "$2" "$3" "$elf" $((top - size)) $top >&2
         exit 1
-    fi
+    }
+    clear_of_stack heap $hs $he
     # the DTCM bank of the CubeMX snippet, when the image has one
-    if [ -n "$(sym __dtcm_start)" ]; then
-        ds=$(($(sym __dtcm_start))); de=$(($(sym __dtcm_end)))
-        if [ $de -gt $((top - size)) ] && [ $ds -lt $top ]; then
-            printf 'linkcheck: DTCM bank [0x%08x, 0x%08x) of %s overlaps the stack\n' $ds $de "$elf" >&2
-            exit 1
-        fi
-    fi
+    [ -z "$(sym __dtcm_start)" ] || clear_of_stack "DTCM bank" $(($(need __dtcm_start))) $(($(need __dtcm_end)))
     printf 'linkcheck: %s heap [0x%08x, 0x%08x) clear of the stack [0x%08x, 0x%08x)\n' \
         "$(basename "$elf")" $hs $he $((top - size)) $top
     ;;
@@ -199,8 +204,6 @@ heap)
     elf=$2
     lo=$(($3))
     hi=$(($4))
-    sym() { $NM "$elf" | awk -v s="$1" '$3 == s {print "0x" $1}'; }
-    need() { v=$(sym "$1"); [ -n "$v" ] || { echo "linkcheck: $elf has no symbol $1" >&2; exit 1; }; echo "$v"; }
     hs=$(($(need __heap_start)))
     he=$(($(need __heap_end)))
     bad=0
