@@ -52,20 +52,12 @@ endef
 $(foreach c,$(ARM_CPUS),$(foreach k,app minimal,$(eval $(call rtos_arm_obj,$(c),$(k)))))
 RTOS_ARM_OBJS := $(foreach c,$(ARM_CPUS),$(foreach k,app minimal,$(BUILD)/rtos/$(c)/listheap_freertos.$(k).o))
 
-# Every line of a ```c block in docs/integration.md's "## FreeRTOS" section must appear, verbatim,
-# in the FreeRTOSConfig.h the suite builds: a line users are told to paste is a tested line.
+# The FreeRTOSConfig.h lines docs/integration.md tells users to paste (snippet freertos-config)
+# are in the FreeRTOSConfig.h the suite builds, verbatim: tools/snippet.sh, as for every route.
 RTOS_DOC_FILES := $(RTOS_APP)/FreeRTOSConfig.h
-$(BUILD)/rtos/doc-lines.ok: docs/integration.md $(RTOS_DOC_FILES)
+$(BUILD)/rtos/doc-lines.ok: docs/integration.md $(RTOS_DOC_FILES) tools/snippet.sh
 	@mkdir -p $(@D)
-	$(Q)awk '/^## / { section = ($$0 == "## FreeRTOS") } \
-		section && /^```/ { fence = fence ? 0 : ($$0 == "```c" ? 1 : 2); next } \
-		section && fence == 1 && NF { print }' docs/integration.md >$(BUILD)/rtos/doc-lines.txt
-	$(Q)test -s $(BUILD)/rtos/doc-lines.txt || { echo "rtos: no C lines in docs/integration.md ## FreeRTOS" >&2; exit 1; }
-	$(Q)while IFS= read -r line; do \
-		grep -Fxq -- "$$line" $(RTOS_DOC_FILES) || { \
-			echo "rtos: docs/integration.md line not in $(RTOS_DOC_FILES): $$line" >&2; exit 1; }; \
-	done <$(BUILD)/rtos/doc-lines.txt
-	@echo "rtos: the $$(wc -l <$(BUILD)/rtos/doc-lines.txt) FreeRTOSConfig.h lines of docs/integration.md are in the tested config"
+	$(Q)tools/snippet.sh in docs/integration.md freertos-config $(RTOS_DOC_FILES)
 	@touch $@
 
 test-rtos: $(RTOS_HOST_BINS) $(RTOS_ARM_OBJS) $(BUILD)/rtos/doc-lines.ok
