@@ -62,28 +62,11 @@ define cm_build
 		cmake --build $(1)/build; } >$(1).log 2>&1 || { cat $(1).log; exit 1; }
 endef
 
-# $(1) = build directory holding the image and its map: the checks every image of `make test` gets
-define cm_check
-	$(Q)tools/linkcheck.sh elf $(1)/$(CM_ELF) $(1)/$(CM_ELF:.elf=.map)
-	$(Q)tools/linkcheck.sh uses $(1)/$(CM_ELF:.elf=.map) malloc free _malloc_r
-	$(Q)tools/linkcheck.sh heap $(1)/$(CM_ELF) 0x24000000 0x24080000
-	$(Q)tools/linkcheck.sh stack $(1)/$(CM_ELF)
-endef
+# $(1) = build directory holding the image and its map: examples.mk's checks
+cm_check = $(call ex_check,$(1)/$(CM_ELF),$(1)/$(CM_ELF:.elf=.map))
 
-# $(1) = image, $(2) = PRIMASK | NEWLIB: the lock listheap's malloc takes. PRIMASK: cpsid in
-# listheap_malloc_err (where every malloc takes the lock) and no __malloc_lock in the image;
-# NEWLIB: the reverse.
-define cm_lock
-	$(Q)n=$$($(PREFIX)nm $(1) | grep -c ' __malloc_lock$$' || true); \
-	c=$$($(PREFIX)objdump -d --disassemble=listheap_malloc_err $(1) | grep -c 'cpsid' || true); \
-	case "$(2):$$n:$$c" in \
-	PRIMASK:0:[1-9]*|NEWLIB:1:0) echo "cmake: $(notdir $(1)): listheap takes the $(2) lock ($$c cpsid in listheap_malloc_err, $$n __malloc_lock)";; \
-	*) echo "cmake: $(1): not the $(2) lock: $$c cpsid in listheap_malloc_err, $$n __malloc_lock in the image" >&2; exit 1;; \
-	esac
-endef
 
-# $(1) = file, $(2) = sed expression, $(3) = line that must be there afterwards: an edit that
-# must have happened. The cases' edits are variables: their parentheses cannot be $(call) arguments.
+# The cases' edits, for examples.mk's ex_edit (file, sed expression, line it must leave).
 CM_CALL := target_link_libraries($${CMAKE_PROJECT_NAME}
 CM_KEYWORD_SED := s/^target_link_libraries(\$${CMAKE_PROJECT_NAME}$$/& PRIVATE/
 CM_KEYWORD_LINE := $(CM_CALL) PRIVATE
@@ -93,16 +76,13 @@ CM_STATIC_SED := s/^add_library(listheap OBJECT$$/add_library(listheap STATIC/
 CM_STATIC_LINE := add_library(listheap STATIC
 CM_IFACE_SED := s/^target_link_libraries(.* listheap::listheap)$$/target_link_libraries(stm32cubemx INTERFACE listheap::listheap)/
 CM_IFACE_LINE := target_link_libraries(stm32cubemx INTERFACE listheap::listheap)
-define cm_edit
-	$(Q)sed -i '$(2)' $(1) && grep -qxF '$(3)' $(1) || { echo 'cmake: could not edit $(1) into: $(3)' >&2; exit 1; }
-endef
 
 $(CM_DIR)/cmake-subdir-plain.ok: $(CM_DEPS) | setup
 	@echo "==> example cubemx-h750, CMake: add_subdirectory, plain target_link_libraries"
 	$(call cm_prepare,$(CM_DIR)/cmake-subdir-plain,cmake-subdir)
 	$(call cm_build,$(CM_DIR)/cmake-subdir-plain,)
 	$(call cm_check,$(CM_DIR)/cmake-subdir-plain/build)
-	$(call cm_lock,$(CM_DIR)/cmake-subdir-plain/build/$(CM_ELF),NEWLIB)
+	$(call ex_lock,$(CM_DIR)/cmake-subdir-plain/build/$(CM_ELF),NEWLIB)
 	@touch $@
 
 # The same with the other CubeIDE H7 script style (data, bss and stack in RAM_D1), made from the
@@ -122,7 +102,7 @@ $(CM_DIR)/cmake-subdir-ramd1.ok: $(CM_DEPS) | setup
 $(CM_DIR)/cmake-subdir-keyword.ok: $(CM_DEPS) | setup
 	@echo "==> example cubemx-h750, CMake: add_subdirectory, target_link_libraries with PRIVATE"
 	$(call cm_prepare,$(CM_DIR)/cmake-subdir-keyword,cmake-subdir-keyword)
-	$(call cm_edit,$(CM_DIR)/cmake-subdir-keyword/CMakeLists.txt,$(CM_KEYWORD_SED),$(CM_KEYWORD_LINE))
+	$(call ex_edit,$(CM_DIR)/cmake-subdir-keyword/CMakeLists.txt,$(CM_KEYWORD_SED),$(CM_KEYWORD_LINE))
 	$(call cm_build,$(CM_DIR)/cmake-subdir-keyword,)
 	$(call cm_check,$(CM_DIR)/cmake-subdir-keyword/build)
 	@touch $@
@@ -148,7 +128,7 @@ $(CM_DIR)/cmake-package.ok: $(CM_DEPS) | setup
 $(CM_DIR)/cmake-lc-first.ok: $(CM_DEPS) | setup
 	@echo "==> example cubemx-h750, CMake: c and m linked before listheap::listheap"
 	$(call cm_prepare,$(CM_DIR)/cmake-lc-first,cmake-subdir)
-	$(call cm_edit,$(CM_DIR)/cmake-lc-first/CMakeLists.txt,$(CM_LCFIRST_SED),$(CM_LCFIRST_LINE))
+	$(call ex_edit,$(CM_DIR)/cmake-lc-first/CMakeLists.txt,$(CM_LCFIRST_SED),$(CM_LCFIRST_LINE))
 	$(call cm_build,$(CM_DIR)/cmake-lc-first,)
 	$(Q)cat $(CM_DIR)/cmake-lc-first/build/build.ninja $(CM_DIR)/cmake-lc-first/build/CMakeFiles/cubemx-h750.dir/link.txt 2>/dev/null | \
 		grep -Eq -- '(LINK_LIBRARIES = |\.elf +)-lc +-lm' || \
@@ -161,7 +141,7 @@ $(CM_DIR)/cmake-irq.ok: $(CM_DEPS) | setup
 	$(call cm_prepare,$(CM_DIR)/cmake-irq,cmake-subdir)
 	$(call cm_build,$(CM_DIR)/cmake-irq,-DLISTHEAP_LOCKING=PRIMASK)
 	$(call cm_check,$(CM_DIR)/cmake-irq/build)
-	$(call cm_lock,$(CM_DIR)/cmake-irq/build/$(CM_ELF),PRIMASK)
+	$(call ex_lock,$(CM_DIR)/cmake-irq/build/$(CM_ELF),PRIMASK)
 	@touch $@
 
 $(CM_DIR)/cmake-irq-set.ok: $(CM_DEPS) | setup
@@ -169,7 +149,7 @@ $(CM_DIR)/cmake-irq-set.ok: $(CM_DEPS) | setup
 	$(call cm_prepare,$(CM_DIR)/cmake-irq-set,cmake-subdir-primask)
 	$(call cm_build,$(CM_DIR)/cmake-irq-set,)
 	$(call cm_check,$(CM_DIR)/cmake-irq-set/build)
-	$(call cm_lock,$(CM_DIR)/cmake-irq-set/build/$(CM_ELF),PRIMASK)
+	$(call ex_lock,$(CM_DIR)/cmake-irq-set/build/$(CM_ELF),PRIMASK)
 	@touch $@
 
 # $(1) = case directory, $(2) = listheap's message the link must fail with
@@ -183,15 +163,15 @@ endef
 $(CM_DIR)/cmake-lc-first-static.ok: $(CM_DIR)/cmake-lc-first.ok
 	@echo "==> example cubemx-h750, CMake: lc-first with listheap as a STATIC library (must fail)"
 	$(call cm_prepare,$(CM_DIR)/cmake-lc-first-static,cmake-subdir)
-	$(call cm_edit,$(CM_DIR)/cmake-lc-first-static/CMakeLists.txt,$(CM_LCFIRST_SED),$(CM_LCFIRST_LINE))
-	$(call cm_edit,$(CM_DIR)/cmake-lc-first-static/Middlewares/Third_Party/listheap/CMakeLists.txt,$(CM_STATIC_SED),$(CM_STATIC_LINE))
+	$(call ex_edit,$(CM_DIR)/cmake-lc-first-static/CMakeLists.txt,$(CM_LCFIRST_SED),$(CM_LCFIRST_LINE))
+	$(call ex_edit,$(CM_DIR)/cmake-lc-first-static/Middlewares/Third_Party/listheap/CMakeLists.txt,$(CM_STATIC_SED),$(CM_STATIC_LINE))
 	$(call cm_must_fail,$(CM_DIR)/cmake-lc-first-static,listheap: newlib's own malloc is in the link too)
 	@touch $@
 
 $(CM_DIR)/cmake-via-interface.ok: $(CM_DIR)/cmake-subdir-plain.ok
 	@echo "==> example cubemx-h750, CMake: listheap::listheap linked to stm32cubemx (must fail)"
 	$(call cm_prepare,$(CM_DIR)/cmake-via-interface,cmake-subdir)
-	$(call cm_edit,$(CM_DIR)/cmake-via-interface/CMakeLists.txt,$(CM_IFACE_SED),$(CM_IFACE_LINE))
+	$(call ex_edit,$(CM_DIR)/cmake-via-interface/CMakeLists.txt,$(CM_IFACE_SED),$(CM_IFACE_LINE))
 	$(call cm_must_fail,$(CM_DIR)/cmake-via-interface,listheap: its objects are not in this link)
 	@touch $@
 

@@ -21,11 +21,40 @@ EX_SRC := $(shell find examples/cubemx-h750 -type f)
 EX_DOC := docs/integration.md
 EX_CASES := source-dtcm source-ramd1 lib-dtcm lib-ramd1
 EX_BAD := lib-after-lc heap-over-stack lib-after-lc-no-ld lib-after-lc-no-nosys
-EX_OTHER := cubeide-link source-qemu
+EX_OTHER := cubeide-link source-qemu source-primask
 # the project's default script is the dtcm style; the ramd1 style moves data, bss and stack
 # (only above the listheap lines: the DTCM bank stays in DTCMRAM)
 EX_RAMD1_SED := -e '1,/listheap: begin/ s/^_estack = ORIGIN(DTCMRAM) + LENGTH(DTCMRAM)/_estack = ORIGIN(RAM_D1) + LENGTH(RAM_D1)/' \
 	-e '1,/listheap: begin/ s/>DTCMRAM/>RAM_D1/'
+
+# Shared with examples/cmake.mk. $(1) = image, $(2) = its map: the checks every image of a
+# route gets (one allocator, listheap's, no _sbrk; the heap alone in AXI SRAM and clear of the
+# stack).
+define ex_check
+	$(Q)tools/linkcheck.sh elf $(1) $(2)
+	$(Q)tools/linkcheck.sh uses $(2) malloc free _malloc_r
+	$(Q)tools/linkcheck.sh heap $(1) 0x24000000 0x24080000
+	$(Q)tools/linkcheck.sh stack $(1)
+endef
+
+# $(1) = image, $(2) = PRIMASK | NEWLIB: the lock listheap's malloc takes. PRIMASK: cpsid in
+# listheap_malloc_err (where every malloc takes the lock) and no __malloc_lock in the image;
+# NEWLIB: the reverse.
+define ex_lock
+	$(Q)n=$$($(PREFIX)nm $(1) | grep -c ' __malloc_lock$$' || true); \
+	c=$$($(PREFIX)objdump -d --disassemble=listheap_malloc_err $(1) | grep -c 'cpsid' || true); \
+	case "$(2):$$n:$$c" in \
+	PRIMASK:0:[1-9]*|NEWLIB:1:0) echo "example: $(notdir $(1)): listheap takes the $(2) lock ($$c cpsid in listheap_malloc_err, $$n __malloc_lock)";; \
+	*) echo "example: $(1): not the $(2) lock: $$c cpsid in listheap_malloc_err, $$n __malloc_lock in the image" >&2; exit 1;; \
+	esac
+endef
+
+# $(1) = file, $(2) = sed expression, $(3) = line that must be there afterwards: an edit that
+# must have happened (a case whose edit silently did nothing would test the unedited project).
+# The edits are variables: their parentheses and commas cannot be $(call) arguments.
+define ex_edit
+	$(Q)sed -i '$(2)' $(1) && grep -qxF '$(3)' $(1) || { echo 'example: could not edit $(1) into: $(3)' >&2; exit 1; }
+endef
 
 # $(1) = case directory, $(2) = route, $(3) = style: copy the project and follow the doc
 define ex_prepare
@@ -43,7 +72,7 @@ define ex_prepare
 		'  /* listheap banks: begin */' '  /* listheap banks: end */' >$(1)/STM32H750XBHx_FLASH.ld
 	$(Q)$(if $(filter ramd1,$(3)),sed -i $(EX_RAMD1_SED) $(1)/STM32H750XBHx_FLASH.ld)
 	$(Q)mkdir -p $(1)/Middlewares/Third_Party/listheap
-	$(Q)$(if $(filter source,$(2)),cp -r alloc $(1)/Middlewares/Third_Party/listheap/alloc)
+	$(Q)$(if $(filter source%,$(2)),cp -r alloc $(1)/Middlewares/Third_Party/listheap/alloc)
 	$(Q)$(if $(filter lib,$(2)),cp -r $(LIB_DIR) $(1)/Middlewares/Third_Party/listheap/lib)
 endef
 
@@ -53,10 +82,8 @@ $(EX_DIR)/$(1)-$(2).ok: $(EX_SRC) $(EX_DOC) $(ALLOC_SRC) $(ALLOC_HDR) $(LIB_SRC)
 	$(Q)$(call ex_prepare,$(EX_DIR)/$(1)-$(2),$(1),$(2))
 	$(Q)$(MAKE) -s --no-print-directory -C $(EX_DIR)/$(1)-$(2) >$(EX_DIR)/$(1)-$(2).log 2>&1 || \
 		{ cat $(EX_DIR)/$(1)-$(2).log; exit 1; }
-	$(Q)tools/linkcheck.sh elf $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.map
-	$(Q)tools/linkcheck.sh uses $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.map malloc free _malloc_r
-	$(Q)tools/linkcheck.sh heap $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf 0x24000000 0x24080000
-	$(Q)tools/linkcheck.sh stack $(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf
+	$$(call ex_check,$(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf,$(EX_DIR)/$(1)-$(2)/build/cubemx-h750.map)
+	$$(call ex_lock,$(EX_DIR)/$(1)-$(2)/build/cubemx-h750.elf,NEWLIB)
 	@touch $$@
 endef
 $(foreach r,source lib,$(foreach s,dtcm ramd1,$(eval $(call ex_case,$(r),$(s)))))
@@ -68,12 +95,32 @@ define ex_must_fail
 	grep -q "$(2)" $(EX_DIR)/$(1).log || { cat $(EX_DIR)/$(1).log; echo "example: $(1) failed without \"$(2)\"" >&2; exit 1; }
 endef
 
+# Route 1 with the interrupt-safe lock from the project's defines (snippet
+# cubemx-make-source-primask): listheap's malloc masks interrupts, no __malloc_lock.
+$(EX_DIR)/source-primask.ok: $(EX_DIR)/source-dtcm.ok
+	@echo "==> example cubemx-h750, source route, LISTHEAP_LOCKING_PRIMASK in C_DEFS"
+	$(call ex_prepare,$(EX_DIR)/source-primask,source-primask,dtcm)
+	$(Q)$(MAKE) -s --no-print-directory -C $(EX_DIR)/source-primask >$(EX_DIR)/source-primask.log 2>&1 || \
+		{ cat $(EX_DIR)/source-primask.log; exit 1; }
+	$(call ex_check,$(EX_DIR)/source-primask/build/cubemx-h750.elf,$(EX_DIR)/source-primask/build/cubemx-h750.map)
+	$(call ex_lock,$(EX_DIR)/source-primask/build/cubemx-h750.elf,PRIMASK)
+	@touch $@
+
+# The link-order edits of the negative cases: the snippet's `LIBS := <listheap> $(LIBS)` line
+# turned into what a user who appends, or who drops listheap.ld or libnosys, ends up with.
+EX_LIBS_SNIPPET_RE := ^LIBS := \(.*\) $$(LIBS)$$
+EX_AFTER_LC_SED := s/$(EX_LIBS_SNIPPET_RE)/LIBS := $$(LIBS) \1/
+EX_AFTER_LC_LINE := LIBS := $$(LIBS) $$(LISTHEAP_LIB)/listheap.ld -llistheap
+EX_NO_LD_SED := s/$(EX_LIBS_SNIPPET_RE)/LIBS := $$(LIBS) -llistheap/
+EX_NO_LD_LINE := LIBS := $$(LIBS) -llistheap
+EX_NO_NOSYS_SED := s/$(EX_LIBS_SNIPPET_RE)/LIBS := -lc -lm -llistheap/
+EX_NO_NOSYS_LINE := LIBS := -lc -lm -llistheap
+
 # The library after -lc, as a user appends it to CubeMX's LIBS: listheap.ld's ASSERT must name
 # the mistake (without listheap.ld the link succeeds with newlib's malloc: the doc says so).
 $(EX_DIR)/lib-after-lc.ok: $(EX_DIR)/lib-dtcm.ok
 	$(Q)$(call ex_prepare,$(EX_DIR)/lib-after-lc,lib,dtcm)
-	$(Q)sed -i 's/^LIBS := \(.*\) $$(LIBS)$$/LIBS := $$(LIBS) \1/' $(EX_DIR)/lib-after-lc/Makefile
-	$(Q)grep -q '^LIBS := $$(LIBS) ' $(EX_DIR)/lib-after-lc/Makefile || { echo "lib-after-lc: could not move the library after -lc" >&2; exit 1; }
+	$(call ex_edit,$(EX_DIR)/lib-after-lc/Makefile,$(EX_AFTER_LC_SED),$(EX_AFTER_LC_LINE))
 	$(Q)$(call ex_must_fail,lib-after-lc,listheap.ld: newlib's own malloc is in the link too)
 	@echo "example: the library after -lc fails the link with listheap.ld's message, as the doc says"
 	@touch $@
@@ -83,8 +130,7 @@ $(EX_DIR)/lib-after-lc.ok: $(EX_DIR)/lib-dtcm.ok
 # without libnosys (and no _sbrk anywhere) the same link fails on _sbrk.
 $(EX_DIR)/lib-after-lc-no-ld.ok: $(EX_DIR)/lib-dtcm.ok
 	$(Q)$(call ex_prepare,$(EX_DIR)/lib-after-lc-no-ld,lib,dtcm)
-	$(Q)sed -i 's/^LIBS := \(.*\) $$(LIBS)$$/LIBS := $$(LIBS) -llistheap/' $(EX_DIR)/lib-after-lc-no-ld/Makefile
-	$(Q)grep -q '^LIBS := $$(LIBS) -llistheap$$' $(EX_DIR)/lib-after-lc-no-ld/Makefile || { echo "lib-after-lc-no-ld: edit failed" >&2; exit 1; }
+	$(call ex_edit,$(EX_DIR)/lib-after-lc-no-ld/Makefile,$(EX_NO_LD_SED),$(EX_NO_LD_LINE))
 	$(Q)$(MAKE) -s --no-print-directory -C $(EX_DIR)/lib-after-lc-no-ld >$(EX_DIR)/lib-after-lc-no-ld.log 2>&1 || \
 		{ cat $(EX_DIR)/lib-after-lc-no-ld.log; echo "example: -lc ... -llistheap without listheap.ld did not link; the doc says it does" >&2; exit 1; }
 	$(Q)if tools/linkcheck.sh elf $(EX_DIR)/lib-after-lc-no-ld/build/cubemx-h750.elf $(EX_DIR)/lib-after-lc-no-ld/build/cubemx-h750.map \
@@ -92,12 +138,12 @@ $(EX_DIR)/lib-after-lc-no-ld.ok: $(EX_DIR)/lib-dtcm.ok
 		echo "example: newlib's malloc in the image went unnoticed by linkcheck" >&2; exit 1; fi
 	$(Q)grep -q "links newlib's" $(EX_DIR)/lib-after-lc-no-ld.check || { cat $(EX_DIR)/lib-after-lc-no-ld.check; exit 1; }
 	@echo "example: without listheap.ld the library after -lc links newlib's malloc, and linkcheck says so: $$(grep -m1 "links newlib's" $(EX_DIR)/lib-after-lc-no-ld.check | sed 's/.*links //')"
+	$(Q)rm -rf $(EX_DIR)/lib-after-lc-no-ld/build # two allocators and _sbrk, by design: no image to leave behind
 	@touch $@
 
 $(EX_DIR)/lib-after-lc-no-nosys.ok: $(EX_DIR)/lib-dtcm.ok
 	$(Q)$(call ex_prepare,$(EX_DIR)/lib-after-lc-no-nosys,lib,dtcm)
-	$(Q)sed -i -e 's/^LIBS := \(.*\) $$(LIBS)$$/LIBS := -lc -lm -llistheap/' $(EX_DIR)/lib-after-lc-no-nosys/Makefile
-	$(Q)grep -q '^LIBS := -lc -lm -llistheap$$' $(EX_DIR)/lib-after-lc-no-nosys/Makefile || { echo "lib-after-lc-no-nosys: edit failed" >&2; exit 1; }
+	$(call ex_edit,$(EX_DIR)/lib-after-lc-no-nosys/Makefile,$(EX_NO_NOSYS_SED),$(EX_NO_NOSYS_LINE))
 	$(Q)$(call ex_must_fail,lib-after-lc-no-nosys,undefined reference to \`_sbrk')
 	@echo "example: without libnosys and listheap.ld, the library after -lc fails on _sbrk, as the doc says"
 	@touch $@
@@ -130,9 +176,7 @@ $(EX_DIR)/cubeide-link.ok: $(EX_SRC) $(EX_DOC) $(LIB_DIR)/cortex-m7/liblistheap.
 			--specs=nano.specs -mfpu=fpv5-d16 -mfloat-abi=hard -mthumb -x $$(case $$f in *.s) echo assembler-with-cpp;; *) echo c;; esac) \
 			$$f -o $$(basename $$f).o || exit 1; echo "\"$$PWD/$$(basename $$f).o\"" >>objects.list; done
 	$(Q)$(EX_IDE_LINK) >$(EX_DIR)/cubeide-link.log 2>&1 || { cat $(EX_DIR)/cubeide-link.log; exit 1; }
-	$(Q)tools/linkcheck.sh elf $(EX_DIR)/cubeide-link/cubemx-h750.elf $(EX_DIR)/cubeide-link/cubemx-h750.map
-	$(Q)tools/linkcheck.sh uses $(EX_DIR)/cubeide-link/cubemx-h750.map malloc free _malloc_r
-	$(Q)tools/linkcheck.sh heap $(EX_DIR)/cubeide-link/cubemx-h750.elf 0x24000000 0x24080000
+	$(call ex_check,$(EX_DIR)/cubeide-link/cubemx-h750.elf,$(EX_DIR)/cubeide-link/cubemx-h750.map)
 	@touch $@
 
 # Route 1 on a board QEMU runs: the seed demo compiled with alloc/'s sources (every .c under
