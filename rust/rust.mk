@@ -2,7 +2,7 @@
 #
 #   make run-rust     the seed's experiment in Rust on QEMU's mps2-an500 (Cortex-M7)
 #   make test-rust    run-rust with its output checked, the target test rust_alloc, link checks
-#   make rust-sysroots  core/compiler_builtins/alloc for every Cortex-M triple (not in make test)
+#   make rust-sysroots  core/compiler_builtins/alloc for every Cortex-M triple (test-rust builds them all)
 #   make rust-size    what the Rust side costs in flash, from the run-rust image
 #
 # Rust is optional: nothing here is a prerequisite of `make lib`, `make run` or the C suites.
@@ -89,21 +89,29 @@ endef
 $(eval $(call rust_image,seed_rust,rust/seed/main.c,seed))
 $(eval $(call rust_image,rust_alloc,,rust_alloc))
 
-# The soft-float row of docs/integration.md's table, linked and run: rust_alloc for
-# thumbv7em-none-eabi with liblistheap's cortex-m7-soft variant, start-up and syscalls compiled
-# -mfloat-abi=soft (the mps2-an500 is a Cortex-M7 either way). The other triples' sysroots are
-# built by `make rust-sysroots` only, not linked (see rust/README.md).
-RUST_SOFT_TRIPLE := thumbv7em-none-eabi
-$(eval $(call rust_crates,$(RUST_SOFT_TRIPLE)))
-$(RUST_TDIR)/soft/rust_alloc.elf: $(RUST_OUT)/$(RUST_SOFT_TRIPLE)/librust_alloc.a qemu/startup.c $(mps2-an500_SYS) \
-		$(LIB_DIR)/cortex-m7-soft/liblistheap.a $(LIB_DIR)/include/listheap.h
-	@echo "  LD      $@"
-	@mkdir -p $(@D)
-	$(Q)$(CC_ARM) $(cortex-m7-soft_CPU) --specs=nano.specs $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) \
+# Every other row of docs/integration.md's triple table, linked: rust_alloc for the triple with
+# the make-lib variant the table pairs it with, start-up and syscalls compiled for that CPU and
+# float ABI. The rows whose code the mps2-an500 (a Cortex-M7: ARMv6-M and ARMv7-M code runs on
+# it) can execute are run too; the M33 rows (ARMv8-M) are linked and link-checked only.
+#   <triple>:<liblistheap variant>:run|link
+RUST_ROWS := thumbv6m-none-eabi:cortex-m0plus:run thumbv7m-none-eabi:cortex-m3:run \
+	thumbv7em-none-eabi:cortex-m7-soft:run thumbv8m.main-none-eabi:cortex-m33-soft:link \
+	thumbv8m.main-none-eabihf:cortex-m33:link
+rust_row = $(word $(2),$(subst :, ,$(1)))
+define rust_row_image # $(1) = triple, $(2) = liblistheap variant
+$(eval $(call rust_crates,$(1)))
+$(RUST_TDIR)/$(2)/rust_alloc.elf: $(RUST_OUT)/$(1)/librust_alloc.a qemu/startup.c $(mps2-an500_SYS) \
+		$(LIB_DIR)/$(2)/liblistheap.a $(LIB_DIR)/include/listheap.h
+	@echo "  LD      $$@"
+	@mkdir -p $$(@D)
+	$(Q)$(CC_ARM) $($(2)_CPU) --specs=nano.specs $(CSTD) -Os -ffunction-sections -fdata-sections $(WARN) \
 		$(mps2-an500_DEFS) -Isyscalls -nostartfiles -T ld/mps2-an500.ld -Lld -Wl,--gc-sections -Wl,-z,noexecstack \
-		-Wl,--fatal-warnings -Wl,-Map=$(@:.elf=.map) qemu/startup.c $(mps2-an500_SYS) $< \
-		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/cortex-m7-soft -llistheap -o $@
-	$(Q)tools/linkcheck.sh elf $@ $(@:.elf=.map)
+		-Wl,--fatal-warnings -Wl,-Map=$$(@:.elf=.map) qemu/startup.c $(mps2-an500_SYS) $$< \
+		$(LIB_DIR)/listheap.ld -L$(LIB_DIR)/$(2) -llistheap -o $$@
+	$(Q)tools/linkcheck.sh elf $$@ $$(@:.elf=.map)
+endef
+$(foreach r,$(RUST_ROWS),$(eval $(call rust_row_image,$(call rust_row,$(r),1),$(call rust_row,$(r),2))))
+RUST_ROW_IMAGES := $(foreach r,$(RUST_ROWS),$(RUST_TDIR)/$(call rust_row,$(r),2)/rust_alloc.elf)
 
 run-rust: $(RUST_TDIR)/seed_rust.elf
 	$(Q)qemu/run.sh mps2-an500 $< 30
@@ -137,7 +145,7 @@ $(RUST_TDIR)/mutant-$(1).elf: $(RUST_OUT)/mutants/$(1)/librust_alloc.a $(TDIR)/m
 endef
 $(foreach m,$(RUST_MUTANTS),$(eval $(call rust_mutant,$(m))))
 
-test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(RUST_TDIR)/soft/rust_alloc.elf $(foreach m,$(RUST_MUTANTS),$(RUST_TDIR)/mutant-$(m).elf)
+test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(RUST_ROW_IMAGES) $(foreach m,$(RUST_MUTANTS),$(RUST_TDIR)/mutant-$(m).elf)
 	$(Q)tools/snippet.sh in docs/integration.md rust-global-allocator rust/seed/lib.rs
 	$(Q)tools/snippet.sh in rust/README.md rust-global-allocator rust/seed/lib.rs
 	$(Q)tools/snippet.sh in rust/README.md rust-construct rust/seed/lib.rs
@@ -151,11 +159,15 @@ test-rust: $(RUST_TDIR)/seed_rust.elf $(RUST_TDIR)/rust_alloc.elf $(RUST_TDIR)/s
 	$(Q)grep -qx "rust_alloc: $(RUST_ALLOC_TESTS) passed, 0 failed" $(RUST_TDIR)/rust_alloc.log || \
 		{ cat $(RUST_TDIR)/rust_alloc.log; echo "FAILED: rust_alloc's summary is not $(RUST_ALLOC_TESTS) passed, 0 failed"; exit 1; }
 	$(Q)grep -x "rust_alloc: .*" $(RUST_TDIR)/rust_alloc.log
-	@echo "==> mps2-an500 rust rust_alloc, $(RUST_SOFT_TRIPLE) + cortex-m7-soft"
-	$(Q)qemu/run.sh mps2-an500 $(RUST_TDIR)/soft/rust_alloc.elf 60 >$(RUST_TDIR)/soft/rust_alloc.log 2>&1 || \
-		{ cat $(RUST_TDIR)/soft/rust_alloc.log; echo "FAILED: soft-float rust_alloc exit status"; exit 1; }
-	$(Q)grep -x "rust_alloc: $(RUST_ALLOC_TESTS) passed, 0 failed" $(RUST_TDIR)/soft/rust_alloc.log || \
-		{ cat $(RUST_TDIR)/soft/rust_alloc.log; echo "FAILED: soft-float rust_alloc's summary"; exit 1; }
+	$(Q)for r in $(RUST_ROWS); do t=$${r%%:*}; v=$${r#*:}; how=$${v#*:}; v=$${v%%:*}; \
+		elf=$(RUST_TDIR)/$$v/rust_alloc.elf; \
+		if [ $$how = link ]; then echo "==> rust rust_alloc, $$t + $$v: linked and link-checked (ARMv8-M: not run on the Cortex-M7)"; continue; fi; \
+		echo "==> mps2-an500 rust rust_alloc, $$t + $$v"; \
+		qemu/run.sh mps2-an500 $$elf 60 >$${elf%.elf}.log 2>&1 || { cat $${elf%.elf}.log; echo "FAILED: rust_alloc $$t exit status"; exit 1; }; \
+		grep -x "rust_alloc: $(RUST_ALLOC_TESTS) passed, 0 failed" $${elf%.elf}.log || \
+			{ cat $${elf%.elf}.log; echo "FAILED: rust_alloc $$t summary"; exit 1; }; \
+	done
+	$(Q)$(MAKE) -s --no-print-directory rust-size >$(RUST_TDIR)/size.log && grep -E '^(seed_rust|rust_alloc):' $(RUST_TDIR)/size.log
 	$(Q)for m in $(RUST_MUTANTS); do rc=0; \
 		qemu/run.sh mps2-an500 $(RUST_TDIR)/mutant-$$m.elf 60 >$(RUST_TDIR)/mutant-$$m.log 2>&1 || rc=$$?; \
 		if [ $$rc -eq 0 ] || ! grep -q '^FAILED ' $(RUST_TDIR)/mutant-$$m.log; then cat $(RUST_TDIR)/mutant-$$m.log; \
